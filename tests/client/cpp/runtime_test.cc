@@ -1,6 +1,7 @@
 #include "exosphere/client/runtime.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -224,11 +225,10 @@ TEST_F(RuntimeTest, ErrorStatusBecomesErroredWithItsMessage) {
 }
 
 TEST_F(RuntimeTest, ExceptionBecomesErroredAndTheWorkerKeepsServing) {
-  int calls = 0;
+  std::atomic<int> calls{0};
   ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
                        StartRuntime({MakeNode({"node", {}, {"out"}},
                                               [&calls](const Task& task) -> NodeResult {
-                                                // Only one worker thread runs this (workers = 1).
                                                 ++calls;
                                                 if (task.state_id() == "s1")
                                                   throw std::runtime_error("boom");
@@ -245,7 +245,7 @@ TEST_F(RuntimeTest, ExceptionBecomesErroredAndTheWorkerKeepsServing) {
   EXPECT_EQ(first.errored().message(), "boom");
   EXPECT_THAT(second.errored().message(), HasSubstr("not a std::exception"));
   EXPECT_TRUE(third.has_executed());
-  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(calls.load(), 3);
 }
 
 TEST_F(RuntimeTest, OutputMissingADeclaredFieldIsErroredLocally) {
@@ -286,12 +286,14 @@ TEST_F(RuntimeTest, NodeSeesInputsSecretsAndIdentifier) {
 
 TEST_F(RuntimeTest, CancelTaskSignalsTheNodeAndDropsItsResult) {
   absl::Notification started;
+  absl::Mutex mu;
   std::string cancel_reason;
   ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
                        StartRuntime({MakeNode({"slow", {}, {"out"}},
                                               [&](const Task& task) {
                                                 started.Notify();
                                                 if (task.WaitForCancellation(kTimeout)) {
+                                                  absl::MutexLock lock(&mu);
                                                   cancel_reason = task.cancellation()->reason();
                                                 }
                                                 return StringMap{{"out", "late"}};
@@ -309,6 +311,7 @@ TEST_F(RuntimeTest, CancelTaskSignalsTheNodeAndDropsItsResult) {
   connection->SendTask("s2", "fast");
   ASSERT_OK_AND_ASSIGN(v1::TaskResult result, connection->NextResult(kTimeout));
   EXPECT_EQ(result.state_id(), "s2");
+  absl::MutexLock lock(&mu);
   EXPECT_THAT(cancel_reason, HasSubstr("cancelled by the test"));
 }
 
@@ -409,6 +412,7 @@ TEST_F(RuntimeTest, StopCancelsTasksStillRunningAfterTheGracePeriod) {
 
 TEST_F(RuntimeTest, BrokenStreamCancelsTasksAndReconnects) {
   absl::Notification started;
+  absl::Mutex mu;
   std::string cancel_reason;
   ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
                        StartRuntime({MakeNode({"slow", {}, {}},
@@ -416,6 +420,7 @@ TEST_F(RuntimeTest, BrokenStreamCancelsTasksAndReconnects) {
                                                 if (task.state_id() != "s1") return NodeResult();
                                                 started.Notify();
                                                 if (task.WaitForCancellation(kTimeout)) {
+                                                  absl::MutexLock lock(&mu);
                                                   cancel_reason = task.cancellation()->reason();
                                                 }
                                                 return NodeResult();
@@ -428,7 +433,10 @@ TEST_F(RuntimeTest, BrokenStreamCancelsTasksAndReconnects) {
   second->SendTask("s2", "slow");
   ASSERT_OK_AND_ASSIGN(v1::TaskResult result, second->NextResult(kTimeout));
   EXPECT_EQ(result.state_id(), "s2");  // s1's result did not follow it to the new stream
-  EXPECT_EQ(cancel_reason, "the stream to the sidecar ended");
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(cancel_reason, "the stream to the sidecar ended");
+  }
   EXPECT_TRUE(AwaitLog("reconnecting in", kTimeout));
 }
 

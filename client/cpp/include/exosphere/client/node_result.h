@@ -26,7 +26,8 @@ class NodeResult {
  public:
   enum class Kind { kOutputs, kPrune, kRequeueAfter, kError };
 
-  // Executed with no output: the state succeeds and nothing is passed downstream.
+  // Executed with no output: the state succeeds with empty outputs. Its next nodes still run
+  // once (the state manager's rule); they just have no outputs of it to reference.
   NodeResult() = default;
   // Executed with one output.
   NodeResult(StringMap output);  // NOLINT(google-explicit-constructor)

@@ -1,0 +1,41 @@
+#ifndef EXOSPHERE_TESTS_CLIENT_CPP_E2E_STACK_H_
+#define EXOSPHERE_TESTS_CLIENT_CPP_E2E_STACK_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+#include "tests/client/cpp/temp_dir.h"
+#include "tests/support/child_process.h"
+
+namespace exosphere::client::testing {
+
+// The real processes that C++ workers talk to in end-to-end tests: exosphere-devserver on a free
+// loopback port and exosphere-sidecar pointed at it, listening on a unix socket in a fresh
+// temporary directory (or the sidecar alone in --dev mode, with its embedded devserver). Both are
+// killed and reaped on destruction. Not thread-safe.
+class E2eStack {
+ public:
+  enum class Mode { kSeparateDevserver, kEmbeddedDevserver };
+
+  static absl::StatusOr<std::unique_ptr<E2eStack>> Start(Mode mode = Mode::kSeparateDevserver);
+  ~E2eStack();
+
+  // "unix:/.../sidecar.sock".
+  const std::string& sidecar_address() const { return sidecar_address_; }
+  exosphere::testing::ChildProcess& sidecar() { return *sidecar_; }
+
+ private:
+  E2eStack() = default;
+
+  // Declared first so that the processes using it are gone before it is removed.
+  TempDir dir_;
+  std::unique_ptr<exosphere::testing::ChildProcess> devserver_;
+  std::unique_ptr<exosphere::testing::ChildProcess> sidecar_;
+  std::string sidecar_address_;
+};
+
+}  // namespace exosphere::client::testing
+
+#endif  // EXOSPHERE_TESTS_CLIENT_CPP_E2E_STACK_H_
