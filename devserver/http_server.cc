@@ -1,0 +1,200 @@
+#include "devserver/http_server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/log.h"
+#include "devserver/api.h"
+#include "devserver/response_json.h"
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+namespace exosphere::devserver {
+namespace {
+
+// The listen backlog compiled into Debian's cpp-httplib is 5: a burst of clients connecting at
+// once would see dropped SYNs and one-second retransmits. listen() on a listening socket only
+// updates its backlog, so the server's socket is re-listened with a realistic one.
+constexpr int kListenBacklog = 1024;
+
+HttpRequest ToHttpRequest(const httplib::Request& request, std::string body) {
+  HttpRequest converted;
+  converted.method = request.method;
+  converted.path = request.path;
+  const size_t question = request.target.find('?');
+  if (question != std::string::npos) converted.query = request.target.substr(question + 1);
+  for (const auto& [name, value] : request.headers) converted.headers.emplace_back(name, value);
+  converted.body = std::move(body);
+  std::string host = request.get_header_value("Host");
+  if (host.empty()) host = absl::StrCat(request.local_addr, ":", request.local_port);
+  converted.host = std::move(host);
+  return converted;
+}
+
+void WriteResponse(const HttpResponse& response, httplib::Response& out) {
+  out.status = response.status;
+  for (const auto& [name, value] : response.headers) out.set_header(name, value);
+  if (!response.content_type.empty()) {
+    out.set_content(response.body, response.content_type.c_str());
+  } else {
+    out.body = response.body;
+  }
+}
+
+HttpResponse TooLarge(size_t limit) {
+  return HttpResponse::WithJson(
+      413, DetailJson(absl::StrCat("Request body too large: the devserver accepts at most ", limit,
+                                   " bytes (--max-body-bytes)")));
+}
+
+// Reason phrases for the errors cpp-httplib raises before a request reaches the dispatcher.
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 416:
+      return "Range Not Satisfiable";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    default:
+      return "Error";
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const Options& options, const RequestDispatcher& dispatcher)
+    : options_(options), dispatcher_(dispatcher), server_(std::make_unique<httplib::Server>()) {}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Options& options,
+                                                              const RequestDispatcher& dispatcher) {
+  std::unique_ptr<HttpServer> server(new HttpServer(options, dispatcher));
+  server->Install();
+  std::atomic<int> listen_fd{-1};
+  server->server_->set_socket_options([&listen_fd](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd = sock;
+  });
+  int port = options.port;
+  if (port == 0) {
+    port = server->server_->bind_to_any_port(options.host);
+    if (port < 0) port = 0;
+  } else if (!server->server_->bind_to_port(options.host, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.host, ":", options.port,
+                                               " (address in use or invalid)"));
+  }
+  if (listen_fd >= 0) listen(listen_fd, kListenBacklog);
+  server->port_ = port;
+  httplib::Server* raw = server->server_.get();
+  server->listener_ = std::thread([raw] { raw->listen_after_bind(); });
+  return server;
+}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+void HttpServer::Shutdown() {
+  if (!listener_.joinable()) return;
+  server_->stop();
+  listener_.join();
+}
+
+void HttpServer::Install() {
+  httplib::Server& server = *server_;
+  const int threads = options_.threads;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(options_.keep_alive_max_requests);
+  server.set_keep_alive_timeout(
+      static_cast<time_t>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.keep_alive_timeout))));
+  server.set_payload_max_length(options_.max_body_bytes);
+
+  const size_t limit = options_.max_body_bytes;
+  auto serve = [this](const httplib::Request& request, httplib::Response& response,
+                      std::string body) {
+    WriteResponse(dispatcher_.Dispatch(ToHttpRequest(request, std::move(body))), response);
+  };
+  auto serve_with_reader = [this, limit, serve](const httplib::Request& request,
+                                                httplib::Response& response,
+                                                const httplib::ContentReader& reader) {
+    std::string body;
+    // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3).
+    if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding")) {
+      bool too_large = false;
+      const bool read = reader([&](const char* data, size_t length) {
+        if (body.size() + length > limit) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, length);
+        return true;
+      });
+      if (!read) {
+        const bool over_limit = too_large || response.status == 413;
+        HttpResponse failure =
+            over_limit
+                ? TooLarge(limit)
+                : HttpResponse::WithJson(400, DetailJson("There was an error parsing the body"));
+        HttpRequest converted = ToHttpRequest(request, "");
+        failure.SetHeader("x-exosphere-request-id", RequestDispatcher::RequestId(converted));
+        // The rest of the body is still on the wire: do not reuse the connection.
+        failure.SetHeader("Connection", "close");
+        WriteResponse(failure, response);
+        return;
+      }
+    }
+    serve(request, response, std::move(body));
+  };
+  auto serve_without_body = [serve](const httplib::Request& request, httplib::Response& response) {
+    serve(request, response, request.body);
+  };
+  server.Get(".*", serve_without_body);
+  server.Options(".*", serve_without_body);
+  server.Post(".*", serve_with_reader);
+  server.Put(".*", serve_with_reader);
+  server.Patch(".*", serve_with_reader);
+  server.Delete(".*", serve_with_reader);
+
+  // Responses httplib produces itself (a body over the limit on a GET, malformed requests).
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [limit](const httplib::Request& request, httplib::Response& response) {
+        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        HttpResponse failure;
+        if (response.status == 413) {
+          failure = TooLarge(limit);
+        } else if (response.status == 404) {
+          failure = HttpResponse::WithJson(404, DetailJson("Not Found"));
+        } else {
+          failure =
+              HttpResponse::WithJson(response.status, DetailJson(ReasonPhrase(response.status)));
+        }
+        failure.SetHeader("x-exosphere-request-id",
+                          RequestDispatcher::RequestId(ToHttpRequest(request, "")));
+        WriteResponse(failure, response);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
+        EXO_LOG(kError, "http_handler_threw", "", {{"path", request.path}});
+        WriteResponse(Api::InternalErrorResponse(), response);
+      });
+}
+
+}  // namespace exosphere::devserver

@@ -1,0 +1,210 @@
+// End-to-end: the exosphere-devserver command line — flags, key sources, stdout contract,
+// signals and persistence across a restart (--db).
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/devserver/devserver_e2e_fixture.h"
+#include "tests/support/child_process.h"
+#include <sys/wait.h>
+
+namespace exosphere::devserver::testing {
+namespace {
+
+using ::exosphere::testing::BinaryPath;
+using ::exosphere::testing::ChildProcess;
+using ::testing::HasSubstr;
+
+// Runs the binary to completion; returns the wait status.
+int RunToExit(ChildProcess::Options options, std::vector<std::string>* stdout_lines = nullptr,
+              std::vector<std::string>* stderr_lines = nullptr) {
+  options.echo_stderr = false;
+  absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Start(std::move(options));
+  EXPECT_TRUE(process.ok()) << process.status();
+  if (!process.ok()) return -1;
+  absl::StatusOr<int> status = (*process)->Wait(absl::Seconds(30));
+  EXPECT_TRUE(status.ok()) << status.status();
+  // Let the readers collect the last lines before reading them.
+  (*process)
+      ->WaitForStdoutLine([](const std::string&) { return false; }, absl::Seconds(5))
+      .IgnoreError();
+  (*process)
+      ->WaitForStderrLine([](const std::string&) { return false; }, absl::Seconds(5))
+      .IgnoreError();
+  if (stdout_lines != nullptr) *stdout_lines = (*process)->StdoutLines();
+  if (stderr_lines != nullptr) *stderr_lines = (*process)->StderrLines();
+  return status.value_or(-1);
+}
+
+ChildProcess::Options DevserverOptions(std::vector<std::string> args) {
+  ChildProcess::Options options;
+  options.argv = {BinaryPath("exosphere-devserver")};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = {{"STATE_MANAGER_SECRET", std::nullopt}, {"EXOSPHERE_API_KEY", std::nullopt}};
+  return options;
+}
+
+bool ExitedWith(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+
+TEST(DevserverProcessTest, RefusesToStartWithoutAnApiKey) {
+  std::vector<std::string> errors;
+  const int status = RunToExit(DevserverOptions({"--listen", "127.0.0.1:0"}), nullptr, &errors);
+  EXPECT_TRUE(ExitedWith(status, 2)) << status;
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors.back(), HasSubstr("no API key"));
+  EXPECT_THAT(errors.back(), HasSubstr("STATE_MANAGER_SECRET"));
+}
+
+TEST(DevserverProcessTest, RejectsABadListenAddress) {
+  std::vector<std::string> errors;
+  const int status =
+      RunToExit(DevserverOptions({"--listen", "nonsense", "--api-key", "k"}), nullptr, &errors);
+  EXPECT_TRUE(ExitedWith(status, 2)) << status;
+}
+
+TEST(DevserverProcessTest, HelpDocumentsEveryFlag) {
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+  const int status = RunToExit(DevserverOptions({"--help"}), &out, &err);
+  std::string text;
+  for (const std::string& line : out) absl::StrAppend(&text, line, "\n");
+  for (const std::string& line : err) absl::StrAppend(&text, line, "\n");
+  EXPECT_TRUE(WIFEXITED(status)) << status;
+  for (const char* flag : {"listen", "api_key", "db", "verify_delay_ms", "http_threads",
+                           "max_body_bytes", "cron_check_interval_ms", "keep_alive_timeout_s"}) {
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("-", flag))) << flag;
+  }
+  EXPECT_THAT(text, HasSubstr("STATE_MANAGER_SECRET"));
+}
+
+TEST(DevserverProcessTest, TakesTheKeyFromTheEnvironmentAndStopsCleanlyOnSigint) {
+  for (const char* variable : {"STATE_MANAGER_SECRET", "EXOSPHERE_API_KEY"}) {
+    ChildProcess::Options options = DevserverOptions({"--listen=127.0.0.1:0"});
+    options.env[variable] = "env-key";
+    absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Start(options);
+    ASSERT_TRUE(process.ok()) << process.status();
+    absl::StatusOr<std::string> first =
+        (*process)->WaitForStdoutLine([](const std::string&) { return true; }, absl::Seconds(30));
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE(absl::StartsWith(*first, "listening on http://127.0.0.1:")) << *first;
+    const int port = std::stoi(first->substr(first->rfind(':') + 1));
+    {
+      // Closed before the signal: an idle keep-alive connection would hold shutdown for up to
+      // the keep-alive timeout.
+      DevserverClient with_env_key("127.0.0.1", port, "env-key");
+      EXPECT_EQ(with_env_key.Get("/v0/namespaces").status, 200) << variable;
+      DevserverClient wrong_key("127.0.0.1", port, DevserverProcess::kApiKey);
+      EXPECT_EQ(wrong_key.Get("/v0/namespaces").status, 401);
+    }
+    (*process)->Signal(SIGINT);
+    absl::StatusOr<int> status = (*process)->Wait(absl::Seconds(30));
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_TRUE(ExitedWith(*status, 0)) << *status;
+  }
+}
+
+TEST(DevserverProcessTest, ABusyPortIsAClearStartupFailure) {
+  absl::StatusOr<std::unique_ptr<DevserverProcess>> first = DevserverProcess::Start();
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::vector<std::string> errors;
+  const int status =
+      RunToExit(DevserverOptions(
+                    {"--listen", absl::StrCat("127.0.0.1:", (*first)->port()), "--api-key", "k"}),
+                nullptr, &errors);
+  EXPECT_TRUE(ExitedWith(status, 1)) << status;
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors.back(), HasSubstr("cannot listen"));
+}
+
+class PersistenceE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_path_ = absl::StrCat(::testing::TempDir(), "/devserver-e2e-", getpid(), ".db");
+    RemoveDatabase();
+  }
+  void TearDown() override { RemoveDatabase(); }
+  void RemoveDatabase() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db_path_ + suffix).c_str());
+  }
+
+  std::string db_path_;
+};
+
+TEST_F(PersistenceE2eTest, ARunContinuesAfterARestart) {
+  std::string run_id;
+  std::string second_id;
+  {
+    absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+        DevserverProcess::Start({"--db", db_path_});
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto client_holder = std::make_unique<DevserverClient>("127.0.0.1", (*server)->port(),
+                                                           DevserverProcess::kApiKey);
+    DevserverClient& client = *client_holder;
+    ASSERT_EQ(client.RegisterNodes({{"First", {"q"}, {"o"}, {}}, {"Second", {"a"}, {}, {}}}).status,
+              200);
+    ASSERT_EQ(
+        client
+            .UpsertGraph(
+                "durable",
+                GraphJson(
+                    Json::array({NodeJson("First", "first", {{"q", "${{ store.q }}"}}, {"second"}),
+                                 NodeJson("Second", "second",
+                                          {{"a", "${{ first.outputs.o }}/${{ store.q }}"}})}),
+                    {{"store_config", {{"required_keys", {"q"}}}}}, {{"token", "keep-me"}}))
+            .status,
+        201);
+    ASSERT_EQ(client.AwaitValidation("durable")["validation_status"], "VALID");
+    run_id = client.Trigger("durable", {{"store", {{"q", "persisted"}}}});
+    Json first = client.AwaitClaims({"First"}, 1);
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_EQ(client.Executed(first[0]["state_id"].get<std::string>(), Json::array({{{"o", "x"}}}))
+                  .status,
+              200);
+    Json graph =
+        client.AwaitRunGraph(run_id, [](const Json& g) { return CountNodes(g, "second") == 1; });
+    ASSERT_EQ(CountNodes(graph, "second", "CREATED"), 1);
+    client_holder.reset();
+    absl::StatusOr<int> stopped = (*server)->Stop();
+    ASSERT_TRUE(stopped.ok());
+    EXPECT_TRUE(ExitedWith(*stopped, 0)) << *stopped;
+  }
+  absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+      DevserverProcess::Start({"--db", db_path_});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client_holder =
+      std::make_unique<DevserverClient>("127.0.0.1", (*server)->port(), DevserverProcess::kApiKey);
+  DevserverClient& client = *client_holder;
+  EXPECT_EQ(client.Get("/v0/namespaces").raw, R"({"namespaces":["e2e"],"count":1})");
+  EXPECT_EQ(client.Get(client.Path("/graph/durable")).body["validation_status"], "VALID");
+  Json summary = client.RunSummary(run_id);
+  EXPECT_EQ(summary["pending_count"], 1);
+  EXPECT_EQ(summary["success_count"], 1);
+  Json second = client.AwaitClaims({"Second"}, 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0]["inputs"]["a"], "x/persisted");
+  EXPECT_EQ(client.Secrets(second[0]["state_id"].get<std::string>()).raw,
+            R"({"secrets":{"token":"keep-me"}})");
+  ASSERT_EQ(client.Executed(second[0]["state_id"].get<std::string>(), Json::array()).status, 200);
+  client.AwaitRunGraph(run_id,
+                       [](const Json& g) { return g["execution_summary"]["SUCCESS"] == 2; });
+  EXPECT_EQ(client.RunSummary(run_id)["status"], "SUCCESS");
+  // New runs keep working on the reopened database.
+  EXPECT_FALSE(client.Trigger("durable", {{"store", {{"q", "again"}}}}).empty());
+  EXPECT_EQ(client.Get(client.Path("/runs/1/10")).body["total"], 2);
+  client_holder.reset();
+  absl::StatusOr<int> stopped = (*server)->Stop();
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_TRUE(ExitedWith(*stopped, 0));
+}
+
+}  // namespace
+}  // namespace exosphere::devserver::testing
