@@ -1,0 +1,71 @@
+#ifndef EXOSPHERE_SIDECAR_CONFIG_H_
+#define EXOSPHERE_SIDECAR_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace exosphere::sidecar {
+
+// Everything the sidecar is configured with. main.cc fills it from flags and environment
+// variables; tests fill it directly.
+struct SidecarConfig {
+  // State manager. Empty URI with `dev` set: the embedded devserver.
+  std::string state_manager_uri;
+  std::string api_key;       // never logged
+  std::string api_key_file;  // re-read when it changes (Kubernetes secret rotation)
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+  absl::Duration http_timeout = absl::Seconds(10);
+  absl::Duration http_connect_timeout = absl::Seconds(3);
+  int http_threads = 8;
+
+  // Workers.
+  // "unix:/path", "/path" (a unix socket) or "host:port" (TCP; port 0 picks a free port).
+  std::string listen = "unix:/tmp/exosphere-sidecar.sock";
+  std::string default_namespace = "default";
+  uint32_t max_message_bytes = 4 << 20;
+  int max_streams = 1000;
+  std::string worker_token;
+  absl::Duration default_deadline = absl::ZeroDuration();
+
+  // Polling and reporting.
+  absl::Duration poll_interval = absl::Seconds(1);
+  int max_batch = 16;
+  uint64_t max_unsent_reports = 10000;
+
+  // Recovery.
+  int max_worker_losses = 3;
+  absl::Duration reconnect_grace = absl::Seconds(10);
+  absl::Duration handback_delay = absl::Seconds(1);
+  absl::Duration drain_timeout = absl::Seconds(30);
+
+  // Embedded devserver (--dev).
+  bool dev = false;
+  std::string dev_listen = "127.0.0.1:0";
+  std::string dev_db;
+};
+
+// kInvalidArgument naming the setting and the rule when the config cannot work.
+absl::Status ValidateConfig(const SidecarConfig& config);
+
+// One line for the startup log: every setting, with the API key and worker token shown only as
+// whether they are set.
+std::string DescribeConfig(const SidecarConfig& config);
+
+// The API key from a file (a mounted Kubernetes secret): contents without surrounding whitespace.
+// kNotFound / kPermissionDenied / kInvalidArgument (empty file) with the path in the message.
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
+
+// Turns a listen setting into a gRPC address: "unix:/path" for sockets, "host:port" for TCP.
+std::string GrpcListenAddress(const std::string& listen);
+// The socket path of a unix listen setting, or empty for TCP.
+std::string UnixSocketPath(const std::string& listen);
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_CONFIG_H_

@@ -1,0 +1,182 @@
+#include "sidecar/curl_http_client.h"
+
+#include <mutex>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+struct ResponseSink {
+  std::string* body;
+  size_t limit;
+  bool overflowed = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<ResponseSink*>(user);
+  const size_t bytes = size * count;
+  if (sink->body->size() + bytes > sink->limit) {
+    sink->overflowed = true;
+    return 0;  // makes libcurl abort the transfer with CURLE_WRITE_ERROR
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
+
+// Maps a libcurl failure to the canonical code the rest of the sidecar reasons with.
+absl::Status TransferError(CURLcode code, const HttpRequest& request, const char* detail) {
+  const std::string message = absl::StrCat(request.method, " ", request.url, ": ",
+                                           detail[0] != '\0' ? detail : curl_easy_strerror(code));
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return absl::DeadlineExceededError(message);
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return absl::InvalidArgumentError(message);
+    default:
+      // Refused or reset connections, DNS failures, TLS failures, truncated replies: the server
+      // may be back later.
+      return absl::UnavailableError(message);
+  }
+}
+
+long ToCurlMillis(absl::Duration duration) {
+  return static_cast<long>(absl::ToInt64Milliseconds(duration));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
+    CurlHttpClientOptions options) {
+  static std::once_flag init_once;
+  static CURLcode init_result = CURLE_OK;
+  std::call_once(init_once, [] { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (init_result != CURLE_OK) {
+    return absl::InternalError(
+        absl::StrCat("curl_global_init failed: ", curl_easy_strerror(init_result)));
+  }
+  CURLSH* share = curl_share_init();
+  if (share == nullptr) return absl::InternalError("curl_share_init failed");
+  auto client = std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(options), share));
+  curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &CurlHttpClient::LockShared);
+  curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &CurlHttpClient::UnlockShared);
+  curl_share_setopt(share, CURLSHOPT_USERDATA, client.get());
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  return client;
+}
+
+CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options, CURLSH* share)
+    : options_(std::move(options)), share_(share) {}
+
+CurlHttpClient::~CurlHttpClient() {
+  {
+    absl::MutexLock lock(&pool_mu_);
+    for (CURL* handle : idle_handles_) curl_easy_cleanup(handle);
+    idle_handles_.clear();
+  }
+  curl_share_cleanup(share_);
+}
+
+// libcurl's share interface calls lock and unlock as separate callbacks, so these are the one
+// place where a mutex is locked and unlocked by hand.
+void CurlHttpClient::LockShared(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+  static_cast<CurlHttpClient*>(self)->share_mu_[data].Lock();
+}
+
+void CurlHttpClient::UnlockShared(CURL*, curl_lock_data data, void* self) {
+  static_cast<CurlHttpClient*>(self)->share_mu_[data].Unlock();
+}
+
+CURL* CurlHttpClient::AcquireHandle() {
+  {
+    absl::MutexLock lock(&pool_mu_);
+    if (!idle_handles_.empty()) {
+      CURL* handle = idle_handles_.back();
+      idle_handles_.pop_back();
+      return handle;
+    }
+  }
+  CURL* handle = curl_easy_init();
+  if (handle != nullptr) curl_easy_setopt(handle, CURLOPT_SHARE, share_);
+  return handle;
+}
+
+void CurlHttpClient::ReleaseHandle(CURL* handle) {
+  absl::MutexLock lock(&pool_mu_);
+  idle_handles_.push_back(handle);
+}
+
+absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
+  CURL* handle = AcquireHandle();
+  if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
+  // Options from a previous request must not leak into this one; reset keeps the connection
+  // cache (it lives in the share), only per-request options are cleared.
+  curl_easy_reset(handle);
+  curl_easy_setopt(handle, CURLOPT_SHARE, share_);
+
+  HttpResponse response;
+  ResponseSink sink{&response.body, options_.max_response_bytes};
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+  }
+  // Without this, libcurl sends "Expect: 100-continue" for larger bodies and waits for a reply
+  // the state manager never sends.
+  headers = curl_slist_append(headers, "Expect:");
+
+  curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
+                   ToCurlMillis(request.timeout > absl::ZeroDuration() ? request.timeout
+                                                                       : options_.request_timeout));
+  curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!options_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.client_cert_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
+  }
+  if (!options_.client_key_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.client_key_file.c_str());
+  }
+  if (request.method == "GET") {
+    curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
+
+  const CURLcode code = curl_easy_perform(handle);
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  // Drop references to request-scoped buffers before the handle goes back to the pool.
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+  curl_slist_free_all(headers);
+  ReleaseHandle(handle);
+
+  if (sink.overflowed) {
+    return absl::ResourceExhaustedError(absl::StrCat(request.method, " ", request.url,
+                                                     ": response larger than ",
+                                                     options_.max_response_bytes, " bytes"));
+  }
+  if (code != CURLE_OK) return TransferError(code, request, error_buffer);
+  response.status = static_cast<int>(status);
+  return response;
+}
+
+}  // namespace exosphere::sidecar

@@ -1,0 +1,294 @@
+#include "sidecar/graphs_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/status_macros.h"
+#include "sidecar/graph_json.h"
+#include "sidecar/grpc_status.h"
+#include "sidecar/hello_validator.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+constexpr uint32_t kDefaultPageSize = 20;
+constexpr uint32_t kMaxPageSize = 1000;
+
+// The state manager answers 400 both for requests that can never work and for graphs that are
+// not ready; tell them apart for the caller.
+absl::Status Reclassify400(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kFailedPrecondition) return status;
+  if (absl::StrContains(status.message(), "is not valid")) return status;
+  return absl::InvalidArgumentError(status.message());
+}
+
+absl::Status CheckName(absl::string_view field, const std::string& value) {
+  if (IsValidName(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " \"", value,
+                   "\" is not a valid name (use 1 to 128 letters, digits, '_', '-' or '.')"));
+}
+
+}  // namespace
+
+GraphsService::GraphsService(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+                             GraphsServiceOptions options,
+                             std::function<void(const std::string&)> on_trigger)
+    : client_(client),
+      pool_(pool),
+      scheduler_(scheduler),
+      options_(std::move(options)),
+      on_trigger_(std::move(on_trigger)) {}
+
+std::string GraphsService::Namespace(const std::string& requested) const {
+  return requested.empty() ? options_.default_namespace : requested;
+}
+
+void GraphsService::Repeat(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                           absl::Time deadline, std::function<bool()> step,
+                           std::string timeout_message, absl::Duration interval) {
+  if (context->IsCancelled()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+    return;
+  }
+  if (step()) return;
+  if (scheduler_.clock().Now() + interval > deadline) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, timeout_message));
+    return;
+  }
+  const absl::Duration next = std::min(interval * 2, options_.max_check_interval);
+  scheduler_.ScheduleAfter(
+      interval, [=, step = std::move(step), timeout_message = std::move(timeout_message)] {
+        pool_.Submit([=] { Repeat(context, reactor, deadline, step, timeout_message, next); });
+      });
+}
+
+absl::StatusOr<v1::Graph> GraphsService::ReadGraph(const std::string& ns,
+                                                   const std::string& graph_name) {
+  EXO_ASSIGN_OR_RETURN(json::Json document, client_.GetGraph(ns, graph_name));
+  EXO_ASSIGN_OR_RETURN(v1::Graph graph,
+                       GraphFromJson(document, ns, graph_name, /*with_policies=*/false));
+  // GET /graph returns defaults for these; the listing has the stored ones.
+  EXO_ASSIGN_OR_RETURN(json::Json listing, client_.ListGraphs(ns));
+  auto templates = listing.is_object() ? listing.find("templates") : listing.end();
+  if (templates != listing.end() && templates->is_array()) {
+    for (const json::Json& item : *templates) {
+      auto name = item.is_object() ? item.find("name") : item.end();
+      if (name != item.end() && *name == graph_name) {
+        EXO_RETURN_IF_ERROR(MergeStoredPolicies(item, graph));
+        break;
+      }
+    }
+  }
+  return graph;
+}
+
+absl::Status GraphsService::FetchDetails(const std::string& ns, v1::RunStates& states) {
+  for (v1::RunState& state : *states.mutable_states()) {
+    EXO_ASSIGN_OR_RETURN(
+        json::Json details,
+        client_.GetNodeRunDetails(ns, states.graph_name(), states.run_id(), state.state_id()));
+    EXO_RETURN_IF_ERROR(MergeStateDetails(details, state));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext* context,
+                                                     const v1::UpsertGraphRequest* request,
+                                                     v1::Graph* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  if (absl::Status valid = CheckName("namespace", ns); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  const absl::Duration timeout = request->validation_timeout_ms() > 0
+                                     ? absl::Milliseconds(request->validation_timeout_ms())
+                                     : options_.default_validation_timeout;
+  pool_.Submit([=] {
+    const std::string& name = request->graph_name();
+    absl::StatusOr<json::Json> stored =
+        client_.UpsertGraph(ns, name, UpsertGraphBody(*request, ns));
+    if (!stored.ok()) {
+      // A 400 here is the graph's structure (no single root, a cycle, ...).
+      absl::Status status = stored.status();
+      if (status.code() == absl::StatusCode::kFailedPrecondition) {
+        status = absl::InvalidArgumentError(status.message());
+      }
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    Repeat(
+        context, reactor, scheduler_.clock().Now() + timeout,
+        [=]() {
+          absl::StatusOr<json::Json> document = client_.GetGraph(ns, name);
+          if (!document.ok()) {
+            reactor->Finish(ToGrpcStatus(document.status()));
+            return true;
+          }
+          auto status =
+              document->is_object() ? document->find("validation_status") : document->end();
+          if (status != document->end() && status->is_string() &&
+              ParseValidationStatus(status->get<std::string>()) == v1::VALIDATION_STATUS_PENDING) {
+            return false;
+          }
+          absl::StatusOr<v1::Graph> graph = ReadGraph(ns, name);
+          if (graph.ok()) *response = *std::move(graph);
+          reactor->Finish(ToGrpcStatus(graph.status()));
+          return true;
+        },
+        absl::StrCat("Graph validation check timed out after ", absl::ToInt64Seconds(timeout),
+                     " seconds"),
+        options_.min_check_interval);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphsService::GetGraph(grpc::CallbackServerContext* context,
+                                                  const v1::GetGraphRequest* request,
+                                                  v1::Graph* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  pool_.Submit([=] {
+    absl::StatusOr<v1::Graph> graph = ReadGraph(ns, request->graph_name());
+    if (graph.ok()) *response = *std::move(graph);
+    reactor->Finish(ToGrpcStatus(graph.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphsService::TriggerRun(grpc::CallbackServerContext* context,
+                                                    const v1::TriggerRunRequest* request,
+                                                    v1::TriggerRunResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  pool_.Submit([=] {
+    absl::StatusOr<std::string> run_id =
+        client_.TriggerRun(ns, request->graph_name(), TriggerBody(*request));
+    if (!run_id.ok()) {
+      reactor->Finish(ToGrpcStatus(Reclassify400(run_id.status())));
+      return;
+    }
+    response->set_run_id(*run_id);
+    if (on_trigger_) on_trigger_(ns);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphsService::ListRuns(grpc::CallbackServerContext* context,
+                                                  const v1::ListRunsRequest* request,
+                                                  v1::ListRunsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  const uint32_t page = request->page() == 0 ? 1 : request->page();
+  const uint32_t size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  if (size > kMaxPageSize) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat("page_size must be at most ", kMaxPageSize)));
+    return reactor;
+  }
+  pool_.Submit([=] {
+    absl::StatusOr<json::Json> document =
+        client_.ListRuns(ns, static_cast<int>(page), static_cast<int>(size));
+    if (!document.ok()) {
+      reactor->Finish(ToGrpcStatus(document.status()));
+      return;
+    }
+    absl::StatusOr<v1::ListRunsResponse> runs = RunsFromJson(*document);
+    if (runs.ok()) *response = *std::move(runs);
+    reactor->Finish(ToGrpcStatus(runs.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphsService::GetRunStates(grpc::CallbackServerContext* context,
+                                                      const v1::GetRunStatesRequest* request,
+                                                      v1::RunStates* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  pool_.Submit([=] {
+    absl::StatusOr<json::Json> document = client_.GetRunGraph(ns, request->run_id());
+    if (!document.ok()) {
+      reactor->Finish(ToGrpcStatus(document.status()));
+      return;
+    }
+    absl::StatusOr<v1::RunStates> states = RunStatesFromJson(*document, request->run_id());
+    absl::Status status = states.status();
+    if (status.ok() && states->states().empty()) {
+      status = absl::NotFoundError(
+          absl::StrCat("run \"", request->run_id(), "\" has no states in namespace \"", ns, "\""));
+    }
+    if (status.ok() && request->include_details()) status = FetchDetails(ns, *states);
+    if (status.ok()) *response = *std::move(states);
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphsService::WaitForRun(grpc::CallbackServerContext* context,
+                                                    const v1::WaitForRunRequest* request,
+                                                    v1::RunStates* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string ns = Namespace(request->namespace_());
+  const absl::Duration timeout = request->timeout_ms() > 0
+                                     ? absl::Milliseconds(request->timeout_ms())
+                                     : options_.default_run_timeout;
+  // The state manager creates a unite state only after the states before it are marked
+  // SUCCESS, so "nothing pending" must be seen twice in a row before the run counts as done.
+  auto settled_checks = std::make_shared<int>(0);
+  pool_.Submit([=] {
+    Repeat(
+        context, reactor, scheduler_.clock().Now() + timeout,
+        [=]() {
+          absl::StatusOr<json::Json> document = client_.GetRunGraph(ns, request->run_id());
+          if (!document.ok()) {
+            reactor->Finish(ToGrpcStatus(document.status()));
+            return true;
+          }
+          absl::StatusOr<v1::RunStates> states = RunStatesFromJson(*document, request->run_id());
+          if (!states.ok()) {
+            reactor->Finish(ToGrpcStatus(states.status()));
+            return true;
+          }
+          if (states->states().empty()) {
+            reactor->Finish(
+                grpc::Status(grpc::StatusCode::NOT_FOUND,
+                             absl::StrCat("run \"", request->run_id(),
+                                          "\" has no states in namespace \"", ns, "\"")));
+            return true;
+          }
+          if (states->status() == v1::RUN_STATUS_PENDING) {
+            *settled_checks = 0;
+            return false;
+          }
+          if (++*settled_checks < 2) return false;
+          absl::Status status = FetchDetails(ns, *states);
+          if (status.ok()) *response = *std::move(states);
+          reactor->Finish(ToGrpcStatus(status));
+          return true;
+        },
+        absl::StrCat("run \"", request->run_id(), "\" did not finish within ",
+                     absl::ToInt64Milliseconds(timeout), " ms"),
+        options_.min_check_interval);
+  });
+  return reactor;
+}
+
+}  // namespace exosphere::sidecar

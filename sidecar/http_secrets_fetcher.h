@@ -1,0 +1,43 @@
+#ifndef EXOSPHERE_SIDECAR_HTTP_SECRETS_FETCHER_H_
+#define EXOSPHERE_SIDECAR_HTTP_SECRETS_FETCHER_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+
+#include "common/scheduler.h"
+#include "common/thread_pool.h"
+#include "sidecar/secrets_fetcher.h"
+#include "sidecar/state_manager_client.h"
+
+namespace exosphere::sidecar {
+
+struct HttpSecretsFetcherOptions {
+  // The secrets endpoint answers 500 for every failure, including "no such state", so transient
+  // and permanent failures look alike: a few attempts, then the state is reported errored.
+  int max_attempts = 4;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+};
+
+// SecretsFetcher on the state manager's secrets endpoint, run on the shared HTTP thread pool with
+// retries scheduled on the scheduler. Thread-safe.
+class HttpSecretsFetcher final : public SecretsFetcher {
+ public:
+  HttpSecretsFetcher(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+                     HttpSecretsFetcherOptions options);
+
+  void Fetch(std::string ns, std::string state_id, Callback done) override;
+
+ private:
+  void Attempt(std::string ns, std::string state_id, Callback done, int attempt);
+
+  StateManagerClient& client_;
+  ThreadPool& pool_;
+  Scheduler& scheduler_;
+  const HttpSecretsFetcherOptions options_;
+};
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_HTTP_SECRETS_FETCHER_H_

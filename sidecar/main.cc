@@ -1,0 +1,186 @@
+// exosphere-sidecar: runs workers of any language against the ExosphereHost state manager.
+// Parses flags (with environment fallbacks), starts the Sidecar and waits for SIGINT/SIGTERM.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "sidecar/config.h"
+#include "sidecar/sidecar.h"
+
+ABSL_FLAG(std::string, state_manager_uri, "",
+          "Base URL of the state manager, e.g. http://state-manager:8000. "
+          "Env: EXOSPHERE_STATE_MANAGER_URI.");
+ABSL_FLAG(std::string, api_key_file, "",
+          "File holding the API key (e.g. a mounted Kubernetes secret); re-read when it changes. "
+          "Env: EXOSPHERE_API_KEY_FILE. Without it the key comes from EXOSPHERE_API_KEY.");
+ABSL_FLAG(std::string, ca_file, "", "CA bundle for https state managers (default: system CAs).");
+ABSL_FLAG(std::string, client_cert_file, "", "Client certificate (PEM) for mutual TLS.");
+ABSL_FLAG(std::string, client_key_file, "", "Client private key (PEM) for mutual TLS.");
+ABSL_FLAG(int64_t, http_timeout_ms, 10'000,
+          "Timeout of one state-manager request. Env: EXOSPHERE_HTTP_TIMEOUT_MS.");
+ABSL_FLAG(int64_t, http_connect_timeout_ms, 3'000,
+          "Timeout of connecting to the state manager. Env: EXOSPHERE_HTTP_CONNECT_TIMEOUT_MS.");
+ABSL_FLAG(
+    int32_t, http_threads, 8,
+    "Concurrent state-manager requests for reports and secrets. Env: EXOSPHERE_HTTP_THREADS.");
+ABSL_FLAG(std::string, listen, "unix:/tmp/exosphere-sidecar.sock",
+          "Where workers connect: unix:/path, /path, or host:port (port 0 picks a free port). "
+          "Env: EXOSPHERE_SIDECAR_LISTEN.");
+ABSL_FLAG(std::string, default_namespace, "default",
+          "Namespace of workers whose Hello names none, and of Graphs calls without one. "
+          "Env: EXOSPHERE_NAMESPACE.");
+ABSL_FLAG(uint32_t, max_message_bytes, 4 << 20, "Largest message accepted from a worker.");
+ABSL_FLAG(int32_t, max_streams, 1000, "Most worker streams served at once.");
+ABSL_FLAG(std::string, worker_token_file, "",
+          "File holding a token workers must send as x-exosphere-worker-token metadata. "
+          "Env: EXOSPHERE_WORKER_TOKEN_FILE.");
+ABSL_FLAG(int64_t, default_deadline_ms, 0,
+          "Execution deadline of nodes that declare none (0: none).");
+ABSL_FLAG(int64_t, poll_interval_ms, 1'000,
+          "Longest wait between polls while there is nothing to claim. "
+          "Env: EXOSPHERE_POLL_INTERVAL_MS.");
+ABSL_FLAG(int32_t, max_batch, 16, "Most states claimed by one poll. Env: EXOSPHERE_MAX_BATCH.");
+ABSL_FLAG(uint64_t, max_unsent_reports, 10'000,
+          "Stop claiming while this many reports wait to be delivered (back-pressure).");
+ABSL_FLAG(int32_t, max_worker_losses, 3,
+          "A task in flight on this many workers that were lost is reported errored.");
+ABSL_FLAG(int64_t, reconnect_grace_ms, 10'000,
+          "How long a task whose worker was lost waits for another worker before it is handed "
+          "back to the state manager.");
+ABSL_FLAG(int64_t, handback_delay_ms, 1'000,
+          "The re-enqueue-after delay used when handing a state back.");
+ABSL_FLAG(int64_t, drain_timeout_ms, 30'000,
+          "On SIGTERM/SIGINT: how long tasks in flight may take to finish before they are "
+          "handed back. Env: EXOSPHERE_DRAIN_TIMEOUT_MS.");
+ABSL_FLAG(bool, dev, false,
+          "Run an embedded devserver (a local state manager) and use it; no URI or key needed.");
+ABSL_FLAG(std::string, dev_listen, "127.0.0.1:0", "Address of the embedded devserver (--dev).");
+ABSL_FLAG(std::string, dev_db, "",
+          "SQLite file of the embedded devserver (--dev); in memory if empty.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error. Env: EXOSPHERE_LOG_LEVEL.");
+ABSL_FLAG(std::string, log_format, "text", "text or json. Env: EXOSPHERE_LOG_FORMAT.");
+ABSL_FLAG(bool, version, false, "Print the version and exit.");
+
+namespace exosphere::sidecar {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "exosphere-sidecar: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+absl::Duration Millis(int64_t millis) { return absl::Milliseconds(millis); }
+
+int Run(int argc, char** argv) {
+  // Signals are taken synchronously by sigwait below; block them before any thread starts so
+  // that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage(
+      "Runs workers of any language against the ExosphereHost state manager.\n"
+      "Workers connect over gRPC (NodeHost, Graphs; see proto/exosphere/sidecar/v1).\n"
+      "Usage: exosphere-sidecar --state-manager-uri=URL [flags]   (API key in EXOSPHERE_API_KEY)\n"
+      "       exosphere-sidecar --dev                             (embedded devserver)");
+  std::vector<std::string> arguments;
+  std::vector<char*> normalized = NormalizeFlagNames(argc, argv, arguments);
+  absl::ParseCommandLine(static_cast<int>(normalized.size()) - 1, normalized.data());
+  if (absl::GetFlag(FLAGS_version)) {
+    std::printf("exosphere-sidecar %s\n", EXOSPHERE_VERSION);
+    return 0;
+  }
+  const absl::Status env =
+      ApplyEnvironmentFallbacks({{"state_manager_uri", "EXOSPHERE_STATE_MANAGER_URI"},
+                                 {"api_key_file", "EXOSPHERE_API_KEY_FILE"},
+                                 {"http_timeout_ms", "EXOSPHERE_HTTP_TIMEOUT_MS"},
+                                 {"http_connect_timeout_ms", "EXOSPHERE_HTTP_CONNECT_TIMEOUT_MS"},
+                                 {"http_threads", "EXOSPHERE_HTTP_THREADS"},
+                                 {"listen", "EXOSPHERE_SIDECAR_LISTEN"},
+                                 {"default_namespace", "EXOSPHERE_NAMESPACE"},
+                                 {"worker_token_file", "EXOSPHERE_WORKER_TOKEN_FILE"},
+                                 {"poll_interval_ms", "EXOSPHERE_POLL_INTERVAL_MS"},
+                                 {"max_batch", "EXOSPHERE_MAX_BATCH"},
+                                 {"drain_timeout_ms", "EXOSPHERE_DRAIN_TIMEOUT_MS"},
+                                 {"log_level", "EXOSPHERE_LOG_LEVEL"},
+                                 {"log_format", "EXOSPHERE_LOG_FORMAT"}},
+                                GetEnv, normalized);
+  if (!env.ok()) return Fail(env);
+  absl::StatusOr<log::Level> level = log::ParseLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return Fail(level.status());
+  absl::StatusOr<log::Format> format = log::ParseFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format.ok()) return Fail(format.status());
+  log::SetLevel(*level);
+  log::SetFormat(*format);
+
+  SidecarConfig config;
+  config.state_manager_uri = absl::GetFlag(FLAGS_state_manager_uri);
+  config.api_key = GetEnv("EXOSPHERE_API_KEY").value_or("");
+  config.api_key_file = absl::GetFlag(FLAGS_api_key_file);
+  config.ca_file = absl::GetFlag(FLAGS_ca_file);
+  config.client_cert_file = absl::GetFlag(FLAGS_client_cert_file);
+  config.client_key_file = absl::GetFlag(FLAGS_client_key_file);
+  config.http_timeout = Millis(absl::GetFlag(FLAGS_http_timeout_ms));
+  config.http_connect_timeout = Millis(absl::GetFlag(FLAGS_http_connect_timeout_ms));
+  config.http_threads = absl::GetFlag(FLAGS_http_threads);
+  config.listen = absl::GetFlag(FLAGS_listen);
+  config.default_namespace = absl::GetFlag(FLAGS_default_namespace);
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  config.max_streams = absl::GetFlag(FLAGS_max_streams);
+  config.default_deadline = Millis(absl::GetFlag(FLAGS_default_deadline_ms));
+  config.poll_interval = Millis(absl::GetFlag(FLAGS_poll_interval_ms));
+  config.max_batch = absl::GetFlag(FLAGS_max_batch);
+  config.max_unsent_reports = absl::GetFlag(FLAGS_max_unsent_reports);
+  config.max_worker_losses = absl::GetFlag(FLAGS_max_worker_losses);
+  config.reconnect_grace = Millis(absl::GetFlag(FLAGS_reconnect_grace_ms));
+  config.handback_delay = Millis(absl::GetFlag(FLAGS_handback_delay_ms));
+  config.drain_timeout = Millis(absl::GetFlag(FLAGS_drain_timeout_ms));
+  config.dev = absl::GetFlag(FLAGS_dev);
+  config.dev_listen = absl::GetFlag(FLAGS_dev_listen);
+  config.dev_db = absl::GetFlag(FLAGS_dev_db);
+  if (const std::string token_file = absl::GetFlag(FLAGS_worker_token_file); !token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadKeyFile(token_file);
+    if (!token.ok()) return Fail(token.status());
+    config.worker_token = *token;
+  }
+
+  absl::StatusOr<std::unique_ptr<Sidecar>> sidecar = Sidecar::Start(config);
+  if (!sidecar.ok()) return Fail(sidecar.status());
+  std::printf("listening on %s\n", (*sidecar)->address().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  EXO_LOG(kInfo, "signal_received", "draining; a second signal stops at once",
+          {{"signal", absl::StrCat(signal_number)}});
+  std::thread second_signal([&] {
+    int again = 0;
+    sigwait(&signals, &again);
+    EXO_LOG(kWarning, "signal_received", "stopping at once", {{"signal", absl::StrCat(again)}});
+    (*sidecar)->HandBackNow(absl::Seconds(2));
+    std::_Exit(0);
+  });
+  second_signal.detach();
+  (*sidecar)->Shutdown();
+  sidecar->reset();
+  return 0;
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar
+
+int main(int argc, char** argv) { return exosphere::sidecar::Run(argc, argv); }

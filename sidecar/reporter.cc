@@ -1,0 +1,150 @@
+#include "sidecar/reporter.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/backoff.h"
+#include "common/log.h"
+
+namespace exosphere::sidecar {
+
+struct Reporter::Pending {
+  Pending(std::string ns_in, Report report_in, const ReporterOptions& options)
+      : ns(std::move(ns_in)),
+        report(std::move(report_in)),
+        backoff(options.initial_backoff, options.max_backoff) {}
+  std::string ns;
+  Report report;
+  Backoff backoff;
+  int attempts = 0;
+};
+
+namespace {
+
+bool IsTransient(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kInternal:  // a garbled reply: the report may not have landed
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Reporter::Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+                   ReporterOptions options, DeliveredCallback on_delivered)
+    : client_(client),
+      pool_(pool),
+      scheduler_(scheduler),
+      options_(options),
+      on_delivered_(std::move(on_delivered)) {}
+
+Reporter::~Reporter() { Stop(); }
+
+void Reporter::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+}
+
+void Reporter::Submit(std::string ns, Report report) {
+  uint64_t id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = next_id_++;
+    pending_.emplace(id, std::make_unique<Pending>(std::move(ns), std::move(report), options_));
+    ++stats_.submitted;
+    ++stats_.unsent;
+  }
+  pool_.Submit([this, id] { Attempt(id); });
+}
+
+void Reporter::Attempt(uint64_t id) {
+  Pending* pending;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    pending = pending_.at(id).get();  // stable: only this attempt settles it
+  }
+  ++pending->attempts;
+  const absl::Status status = client_.SendReport(pending->ns, pending->report);
+  const std::string& state_id = pending->report.state_id;
+  const std::string kind(KindName(pending->report.kind));
+  if (status.ok()) {
+    EXO_LOG(
+        kDebug, "report_delivered", "",
+        {{"state_id", state_id}, {"kind", kind}, {"attempts", absl::StrCat(pending->attempts)}});
+    {
+      absl::MutexLock lock(&mu_);
+      ++stats_.delivered;
+    }
+    if (on_delivered_) on_delivered_(pending->ns, pending->report);
+    Settle(id);
+    return;
+  }
+  if (pending->attempts > 1 && status.code() == absl::StatusCode::kFailedPrecondition &&
+      absl::StrContains(status.message(), "not queued")) {
+    EXO_LOG(
+        kInfo, "report_already_applied", "a retried report found the state already moved on",
+        {{"state_id", state_id}, {"kind", kind}, {"attempts", absl::StrCat(pending->attempts)}});
+    {
+      absl::MutexLock lock(&mu_);
+      ++stats_.already_applied;
+    }
+    Settle(id);
+    return;
+  }
+  if (!IsTransient(status)) {
+    EXO_LOG(kError, "report_rejected", std::string(status.message()),
+            {{"state_id", state_id}, {"kind", kind}, {"namespace", pending->ns}});
+    {
+      absl::MutexLock lock(&mu_);
+      ++stats_.rejected;
+    }
+    Settle(id);
+    return;
+  }
+  const absl::Duration delay = pending->backoff.Next();
+  EXO_LOG(kWarning, "report_retry", std::string(status.message()),
+          {{"state_id", state_id},
+           {"kind", kind},
+           {"attempt", absl::StrCat(pending->attempts)},
+           {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(delay))}});
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.retries;
+  }
+  scheduler_.ScheduleAfter(delay, [this, id] { pool_.Submit([this, id] { Attempt(id); }); });
+}
+
+void Reporter::Settle(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  pending_.erase(id);
+  --stats_.unsent;
+}
+
+uint64_t Reporter::unsent() const {
+  absl::MutexLock lock(&mu_);
+  return stats_.unsent;
+}
+
+ReporterStats Reporter::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+bool Reporter::AwaitUnsentAtMost(uint64_t count, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stats_.unsent <= count; };
+  return scheduler_.clock().AwaitWithDeadline(mu_, absl::Condition(&idle), deadline);
+}
+
+}  // namespace exosphere::sidecar

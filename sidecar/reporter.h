@@ -1,0 +1,90 @@
+#ifndef EXOSPHERE_SIDECAR_REPORTER_H_
+#define EXOSPHERE_SIDECAR_REPORTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "common/scheduler.h"
+#include "common/thread_pool.h"
+#include "sidecar/report_queue.h"
+#include "sidecar/state_manager_client.h"
+
+namespace exosphere::sidecar {
+
+struct ReporterOptions {
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(30);
+};
+
+struct ReporterStats {
+  uint64_t submitted = 0;
+  uint64_t delivered = 0;
+  // Retried reports the server said were applied already (400 "not queued" on a retry).
+  uint64_t already_applied = 0;
+  uint64_t retries = 0;
+  // Refused for good by the server (a 4xx other than 401, 408 and 429); logged with the reason.
+  uint64_t rejected = 0;
+  uint64_t unsent = 0;
+};
+
+// Delivers every report to the state manager: each one independently on the shared HTTP thread
+// pool (so a slow one holds up no other), retrying transient failures (connection errors,
+// timeouts, 5xx, 408, 429, and 401 because a rotated API key may come back) with capped
+// exponential backoff and jitter until the server accepts it or refuses it for good. A retried
+// report answered with 400 "...not queued..." counts as applied: the first attempt landed.
+// Never drops a report on its own. Thread-safe.
+class Reporter final : public ReportQueue {
+ public:
+  // Called after each delivered report (on a pool thread, no lock held), e.g. to wake a poller:
+  // an executed report usually makes new states claimable.
+  using DeliveredCallback = std::function<void(const std::string& ns, const Report& report)>;
+
+  Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+           ReporterOptions options, DeliveredCallback on_delivered = nullptr);
+  ~Reporter() override;
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+
+  void Submit(std::string ns, Report report) override ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Makes queued and scheduled attempts return at once; called before the thread pool and the
+  // scheduler are torn down. Reports not delivered yet stay unsent (the journal has them).
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reports submitted and neither delivered nor refused yet.
+  uint64_t unsent() const ABSL_LOCKS_EXCLUDED(mu_);
+  ReporterStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Blocks until at most `count` reports are unsent, or `deadline` (scheduler clock) passes;
+  // returns whether the count was reached.
+  bool AwaitUnsentAtMost(uint64_t count, absl::Time deadline) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Blocks until every submitted report is settled or `deadline` passes.
+  bool AwaitIdle(absl::Time deadline) const { return AwaitUnsentAtMost(0, deadline); }
+
+ private:
+  struct Pending;
+  void Attempt(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
+  void Settle(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
+
+  StateManagerClient& client_;
+  ThreadPool& pool_;
+  Scheduler& scheduler_;
+  const ReporterOptions options_;
+  const DeliveredCallback on_delivered_;
+
+  mutable absl::Mutex mu_;
+  ReporterStats stats_ ABSL_GUARDED_BY(mu_);
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Every report not settled yet. An entry is touched by one attempt at a time.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Pending>> pending_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_REPORTER_H_

@@ -1,0 +1,192 @@
+#include "sidecar/sidecar.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "sidecar/curl_http_client.h"
+#include "sidecar/rest_state_manager_client.h"
+#include <sys/stat.h>
+
+namespace exosphere::sidecar {
+namespace {
+
+// Time allowed, after the drain, for the reports of the last tasks to reach the state manager.
+constexpr absl::Duration kReportFlushTimeout = absl::Seconds(10);
+
+absl::Status PrepareSocketPath(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot remove the old socket ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Sidecar::Sidecar(SidecarConfig config) : config_(std::move(config)) {}
+
+absl::StatusOr<std::unique_ptr<Sidecar>> Sidecar::Start(SidecarConfig config,
+                                                        SidecarDependencies dependencies) {
+  EXO_RETURN_IF_ERROR(ValidateConfig(config));
+  auto sidecar = std::unique_ptr<Sidecar>(new Sidecar(std::move(config)));
+  EXO_RETURN_IF_ERROR(sidecar->Build(dependencies));
+  return sidecar;
+}
+
+absl::Status Sidecar::Build(SidecarDependencies dependencies) {
+  clock_ = dependencies.clock != nullptr ? dependencies.clock : &RealClock::Get();
+  if (!config_.worker_token.empty()) log::RegisterSensitiveValue(config_.worker_token);
+  if (dependencies.state_manager != nullptr) {
+    state_manager_ = dependencies.state_manager;
+  } else {
+    EXO_ASSIGN_OR_RETURN(api_key_,
+                         ApiKeySource::Create(config_.api_key, config_.api_key_file, *clock_));
+    CurlHttpClientOptions http_options;
+    http_options.connect_timeout = config_.http_connect_timeout;
+    http_options.request_timeout = config_.http_timeout;
+    http_options.ca_file = config_.ca_file;
+    http_options.client_cert_file = config_.client_cert_file;
+    http_options.client_key_file = config_.client_key_file;
+    http_options.user_agent = absl::StrCat("exosphere-sidecar/", EXOSPHERE_VERSION);
+    EXO_ASSIGN_OR_RETURN(http_, CurlHttpClient::Create(http_options));
+    RestStateManagerClientOptions rest_options;
+    rest_options.base_url = config_.state_manager_uri;
+    rest_options.api_key = [this] { return api_key_->Get(); };
+    rest_options.request_timeout = config_.http_timeout;
+    owned_state_manager_ = std::make_unique<RestStateManagerClient>(*http_, rest_options);
+    state_manager_ = owned_state_manager_.get();
+  }
+
+  scheduler_ = std::make_unique<Scheduler>(*clock_);
+  http_pool_ = std::make_unique<ThreadPool>(config_.http_threads);
+  control_pool_ = std::make_unique<ThreadPool>(4);
+  reporter_ =
+      std::make_unique<Reporter>(*state_manager_, *http_pool_, *scheduler_, ReporterOptions{},
+                                 [this](const std::string& ns, const Report& report) {
+                                   if (report.kind == Report::Kind::kExecuted)
+                                     pollers_->OnLikelyWork(ns);
+                                 });
+  secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *http_pool_, *scheduler_,
+                                                  HttpSecretsFetcherOptions{});
+  registrar_ = std::make_unique<Registrar>(
+      *state_manager_, *control_pool_, *scheduler_, RegistrarOptions{},
+      [this](const RegistrationOutcome& outcome) { router_->OnRegistration(outcome); });
+
+  TaskRouterOptions router_options;
+  router_options.max_worker_losses = config_.max_worker_losses;
+  router_options.reconnect_grace = config_.reconnect_grace;
+  router_options.handback_delay = config_.handback_delay;
+  router_ = std::make_unique<TaskRouter>(router_options, *scheduler_, *reporter_, *secrets_,
+                                         capacity_forwarder_, *registrar_);
+  claim_target_ = std::make_unique<TaskRouterClaimTarget>(*router_);
+  PollerOptions poller_options;
+  poller_options.poll_interval = config_.poll_interval;
+  poller_options.min_poll_delay = std::min(absl::Milliseconds(50), config_.poll_interval);
+  poller_options.max_batch = config_.max_batch;
+  poller_options.max_unsent_reports = config_.max_unsent_reports;
+  pollers_ = std::make_unique<PollerSet>(*claim_target_, *state_manager_, *clock_, poller_options,
+                                         [this] { return reporter_->unsent(); });
+  capacity_forwarder_.pollers = pollers_.get();
+
+  NodeHostServiceOptions node_host_options;
+  node_host_options.hello_limits.default_namespace = config_.default_namespace;
+  node_host_options.hello_limits.default_deadline = config_.default_deadline;
+  node_host_options.max_message_bytes = config_.max_message_bytes;
+  node_host_options.max_streams = config_.max_streams;
+  node_host_options.worker_token = config_.worker_token;
+  node_host_ = std::make_unique<NodeHostService>(*router_, node_host_options);
+  GraphsServiceOptions graphs_options;
+  graphs_options.default_namespace = config_.default_namespace;
+  graphs_ = std::make_unique<GraphsService>(
+      *state_manager_, *control_pool_, *scheduler_, graphs_options,
+      [this](const std::string& ns) { pollers_->OnLikelyWork(ns); });
+
+  const std::string socket_path = UnixSocketPath(config_.listen);
+  if (!socket_path.empty()) EXO_RETURN_IF_ERROR(PrepareSocketPath(socket_path));
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(GrpcListenAddress(config_.listen), grpc::InsecureServerCredentials(),
+                           socket_path.empty() ? &port : nullptr);
+  builder.RegisterService(node_host_.get());
+  builder.RegisterService(graphs_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.max_message_bytes));
+  builder.SetMaxSendMessageSize(-1);
+  // HTTP/2 keepalive is the heartbeat: a worker that stops answering pings loses its stream and
+  // its tasks go elsewhere.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || (socket_path.empty() && port == 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config_.listen, " (in use, or not permitted)"));
+  }
+  if (socket_path.empty()) {
+    const size_t colon = config_.listen.rfind(':');
+    address_ = absl::StrCat(config_.listen.substr(0, colon), ":", port);
+  } else {
+    // Owner and group only: anyone who can connect can run code's results into our graphs.
+    if (chmod(socket_path.c_str(), 0660) != 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot set the mode of ", socket_path, ": ", std::strerror(errno)));
+    }
+    address_ = absl::StrCat("unix:", socket_path);
+  }
+  EXO_LOG(kInfo, "sidecar_started", DescribeConfig(config_), {{"address", address_}});
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> Sidecar::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+void Sidecar::Shutdown() {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  const absl::Time drain_deadline = clock_->Now() + config_.drain_timeout;
+  router_->BeginDrain(config_.drain_timeout);
+  pollers_->StopAll();
+  if (!router_->AwaitNoTasks(drain_deadline)) {
+    router_->HandBackAll("the drain timeout passed");
+  }
+  if (!reporter_->AwaitIdle(clock_->Now() + kReportFlushTimeout)) {
+    EXO_LOG(kError, "reports_unsent", "reports still undelivered at exit",
+            {{"unsent", absl::StrCat(reporter_->unsent())}});
+  }
+  // Ends the remaining streams; reactors still call into the router while they finish.
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  server_->Wait();
+  reporter_->Stop();
+  // No scheduled closure may run once the pools are gone.
+  scheduler_->Stop();
+  http_pool_.reset();
+  control_pool_.reset();
+  const std::string socket_path = UnixSocketPath(config_.listen);
+  if (!socket_path.empty()) unlink(socket_path.c_str());
+  const ReporterStats stats = reporter_->Stats();
+  EXO_LOG(kInfo, "sidecar_stopped", "",
+          {{"reports_delivered", absl::StrCat(stats.delivered)},
+           {"reports_unsent", absl::StrCat(stats.unsent)}});
+}
+
+void Sidecar::HandBackNow(absl::Duration report_wait) {
+  router_->BeginDrain(absl::ZeroDuration());
+  router_->HandBackAll("the sidecar was told to stop at once");
+  reporter_->AwaitIdle(clock_->Now() + report_wait);
+}
+
+Sidecar::~Sidecar() {
+  if (server_ != nullptr) Shutdown();
+}
+
+}  // namespace exosphere::sidecar

@@ -1,0 +1,106 @@
+#ifndef EXOSPHERE_SIDECAR_SIDECAR_H_
+#define EXOSPHERE_SIDECAR_SIDECAR_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include <grpcpp/grpcpp.h>
+
+#include "common/clock.h"
+#include "common/scheduler.h"
+#include "common/thread_pool.h"
+#include "sidecar/api_key_source.h"
+#include "sidecar/config.h"
+#include "sidecar/graphs_service.h"
+#include "sidecar/http_client.h"
+#include "sidecar/http_secrets_fetcher.h"
+#include "sidecar/node_host_service.h"
+#include "sidecar/poller_set.h"
+#include "sidecar/registrar.h"
+#include "sidecar/reporter.h"
+#include "sidecar/state_manager_client.h"
+#include "sidecar/task_router.h"
+
+namespace exosphere::sidecar {
+
+// Seams for tests: a fake state manager and a fake clock. Not owned; must outlive the Sidecar.
+struct SidecarDependencies {
+  StateManagerClient* state_manager = nullptr;  // default: REST over libcurl
+  Clock* clock = nullptr;                       // default: RealClock
+};
+
+// The whole sidecar process minus flag parsing: builds every component from the config, serves
+// NodeHost and Graphs over gRPC, and shuts down gracefully. Thread-safe.
+class Sidecar {
+ public:
+  // Starts serving. Errors: kInvalidArgument for a config that cannot work, kUnavailable when
+  // the listen address cannot be bound, others from reading the API key file.
+  static absl::StatusOr<std::unique_ptr<Sidecar>> Start(SidecarConfig config,
+                                                        SidecarDependencies dependencies = {});
+  // Shuts down (gracefully, if Shutdown was not called).
+  ~Sidecar();
+  Sidecar(const Sidecar&) = delete;
+  Sidecar& operator=(const Sidecar&) = delete;
+
+  // Where workers connect: "unix:/path" or "host:port" with the real port.
+  const std::string& address() const { return address_; }
+  // A channel to this sidecar's services that does not go through a socket.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // The graceful stop: claim nothing more, tell workers to drain, wait up to the drain timeout
+  // for tasks in flight, hand back the rest, deliver every report (bounded wait), stop serving.
+  // Blocks; idempotent.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(shutdown_mu_);
+  // The impatient stop (a second signal): hands back every task in flight at once and waits
+  // briefly for those reports. Blocks for at most `report_wait`.
+  void HandBackNow(absl::Duration report_wait) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
+
+  RouterStats RouterStatistics() const { return router_->Stats(); }
+  ReporterStats ReporterStatistics() const { return reporter_->Stats(); }
+  std::map<std::string, PollerStats> PollerStatistics() const { return pollers_->Stats(); }
+
+ private:
+  // The router tells the pollers about free slots and the pollers hand claimed states to the
+  // router; this forwarder breaks that cycle. Bound before any worker can connect.
+  class CapacityForwarder final : public CapacityListener {
+   public:
+    void OnCapacity(absl::string_view ns) override {
+      if (pollers != nullptr) pollers->OnCapacity(ns);
+    }
+    PollerSet* pollers = nullptr;
+  };
+
+  explicit Sidecar(SidecarConfig config);
+  absl::Status Build(SidecarDependencies dependencies);
+
+  const SidecarConfig config_;
+  std::string address_;
+
+  Clock* clock_ = nullptr;
+  std::unique_ptr<ApiKeySource> api_key_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<StateManagerClient> owned_state_manager_;
+  StateManagerClient* state_manager_ = nullptr;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<ThreadPool> http_pool_;     // reports and secrets
+  std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API
+  std::unique_ptr<Reporter> reporter_;
+  std::unique_ptr<HttpSecretsFetcher> secrets_;
+  std::unique_ptr<Registrar> registrar_;
+  CapacityForwarder capacity_forwarder_;
+  std::unique_ptr<TaskRouter> router_;
+  std::unique_ptr<TaskRouterClaimTarget> claim_target_;
+  std::unique_ptr<PollerSet> pollers_;
+  std::unique_ptr<NodeHostService> node_host_;
+  std::unique_ptr<GraphsService> graphs_;
+  std::unique_ptr<grpc::Server> server_;
+
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_SIDECAR_H_

@@ -1,0 +1,82 @@
+#ifndef EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
+#define EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+#include "common/json_util.h"
+#include "sidecar/report.h"
+
+namespace exosphere::sidecar {
+
+// One node as registered with PUT /nodes/.
+struct NodeRegistration {
+  std::string name;
+  json::Json inputs_schema;
+  json::Json outputs_schema;
+  std::vector<std::string> secrets;
+};
+
+// One state returned by POST /states/enqueue, now QUEUED and ours to report.
+struct ClaimedState {
+  std::string state_id;
+  std::string node_name;
+  std::string identifier;
+  json::Json inputs;  // a JSON object; values are checked to be strings before dispatch
+  std::string created_at;
+  // Set when the entry had a usable state_id but another field was malformed. The state is ours
+  // all the same and must be reported (errored, with this text).
+  std::string malformed;
+};
+
+// Every call the sidecar makes to the state manager (contract sections 2 and 5). Implementations
+// are thread-safe and block the caller; never call them from a gRPC reactor.
+//
+// HTTP outcomes map to codes as follows (the message carries the method, path, HTTP status and
+// the server's `detail` text, never the API key or secret values):
+//   transport failure or 5xx -> kUnavailable; timeout or 408 -> kDeadlineExceeded;
+//   429 -> kResourceExhausted; 400 -> kFailedPrecondition; 401 -> kUnauthenticated;
+//   404 -> kNotFound; 409 -> kAlreadyExists; 422 -> kInvalidArgument;
+//   a 2xx body that does not have the documented shape -> kInternal.
+class StateManagerClient {
+ public:
+  virtual ~StateManagerClient() = default;
+
+  // PUT /nodes/.
+  virtual absl::Status RegisterNodes(absl::string_view ns, absl::string_view runtime_name,
+                                     const std::vector<NodeRegistration>& nodes) = 0;
+  // POST /states/enqueue. States whose entry lacks a state_id cannot be reported and are dropped
+  // with a log line; other malformed entries come back with `malformed` set.
+  virtual absl::StatusOr<std::vector<ClaimedState>> ClaimStates(
+      absl::string_view ns, const std::vector<std::string>& node_names, int batch_size) = 0;
+  // GET /state/{id}/secrets: all secrets of the state's graph.
+  virtual absl::StatusOr<json::StringMap> GetSecrets(absl::string_view ns,
+                                                     absl::string_view state_id) = 0;
+  // POST /state/{id}/{executed|errored|prune|re-enqueue-after}.
+  virtual absl::Status SendReport(absl::string_view ns, const Report& report) = 0;
+
+  // Graph API, passed through as JSON documents of the contract's shapes.
+  virtual absl::StatusOr<json::Json> UpsertGraph(absl::string_view ns, absl::string_view graph_name,
+                                                 const json::Json& body) = 0;
+  virtual absl::StatusOr<json::Json> GetGraph(absl::string_view ns,
+                                              absl::string_view graph_name) = 0;
+  virtual absl::StatusOr<json::Json> ListGraphs(absl::string_view ns) = 0;
+  // Returns the new run id.
+  virtual absl::StatusOr<std::string> TriggerRun(absl::string_view ns, absl::string_view graph_name,
+                                                 const json::Json& body) = 0;
+  virtual absl::StatusOr<json::Json> ListRuns(absl::string_view ns, int page, int size) = 0;
+  virtual absl::StatusOr<json::Json> GetRunGraph(absl::string_view ns,
+                                                 absl::string_view run_id) = 0;
+  virtual absl::StatusOr<json::Json> GetNodeRunDetails(absl::string_view ns,
+                                                       absl::string_view graph_name,
+                                                       absl::string_view run_id,
+                                                       absl::string_view state_id) = 0;
+};
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_

@@ -1,0 +1,136 @@
+#include "sidecar/curl_http_client.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/support/status_matchers.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A real HTTP server on a loopback port chosen by the kernel.
+class CurlHttpClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Post("/echo", [this](const httplib::Request& request, httplib::Response& response) {
+      {
+        absl::MutexLock lock(&mu_);
+        ports_.insert(request.remote_port);
+      }
+      response.status = 201;
+      response.set_content(
+          absl::StrCat(request.method, " ", request.get_header_value("x-api-key"), " ",
+                       request.get_header_value("Content-Type"), " ", request.body),
+          "text/plain");
+    });
+    server_.Get("/slow", [this](const httplib::Request&, httplib::Response& response) {
+      release_.WaitForNotificationWithTimeout(absl::Seconds(10));
+      response.set_content("late", "text/plain");
+    });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content(std::string(2 << 20, 'x'), "text/plain");
+    });
+    server_.set_keep_alive_max_count(10000);
+    server_.set_keep_alive_timeout(1);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    // The socket listens from bind on; requests queue until the accept loop runs.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // One answered request proves the accept loop runs, so that stop() cannot miss it.
+    ASSERT_TRUE(httplib::Client("127.0.0.1", port_).Get("/warm-up"));
+    CurlHttpClientOptions options;
+    options.request_timeout = absl::Seconds(5);
+    options.max_response_bytes = 1 << 20;
+    ASSERT_OK_AND_ASSIGN(client_, CurlHttpClient::Create(options));
+  }
+  void TearDown() override {
+    release_.Notify();
+    client_.reset();  // closes kept-alive connections, which the server would wait out
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url(const std::string& path) {
+    return absl::StrCat("http://127.0.0.1:", port_, path);
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  absl::Notification release_;
+  absl::Mutex mu_;
+  std::set<int> ports_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<CurlHttpClient> client_;
+};
+
+TEST_F(CurlHttpClientTest, SendsMethodHeadersAndBodyAndReturnsAnyStatus) {
+  HttpRequest request{"POST",
+                      Url("/echo"),
+                      {{"x-api-key", "k"}, {"Content-Type", "application/json"}},
+                      "{\"a\":1}"};
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, client_->Send(request));
+  EXPECT_EQ(response.status, 201);
+  EXPECT_EQ(response.body, "POST k application/json {\"a\":1}");
+  ASSERT_OK_AND_ASSIGN(HttpResponse missing, client_->Send({"GET", Url("/nothing"), {}, ""}));
+  EXPECT_EQ(missing.status, 404);
+}
+
+TEST_F(CurlHttpClientTest, SequentialAndConcurrentRequestsReuseKeepAliveConnections) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    EXPECT_EQ(ports_.size(), 1u);
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < 25; ++i)
+        EXPECT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  absl::MutexLock lock(&mu_);
+  EXPECT_LE(ports_.size(), 5u);  // one connection per concurrent caller at most
+}
+
+TEST_F(CurlHttpClientTest, ARefusedConnectionIsUnavailable) {
+  const std::string url = Url("/echo");
+  server_.stop();
+  thread_.join();
+  thread_ = std::thread([] {});
+  EXPECT_THAT(client_->Send({"POST", url, {{"x-api-key", "sk-hidden"}}, ""}),
+              StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr("sk-hidden"))));
+}
+
+TEST_F(CurlHttpClientTest, ATimeoutIsDeadlineExceeded) {
+  HttpRequest request{"GET", Url("/slow"), {}, ""};
+  request.timeout = absl::Milliseconds(200);
+  EXPECT_THAT(client_->Send(request),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("/slow")));
+}
+
+TEST_F(CurlHttpClientTest, AResponseAboveTheLimitIsRefusedNotBuffered) {
+  EXPECT_THAT(
+      client_->Send({"GET", Url("/big"), {}, ""}),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("larger than 1048576 bytes")));
+  EXPECT_OK(client_->Send({"POST", Url("/echo"), {}, "still works"}).status());
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar

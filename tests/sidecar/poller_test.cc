@@ -1,0 +1,230 @@
+#include "sidecar/poller.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_state_manager_client.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::FakeClock;
+using ::exosphere::testing::FakeStateManagerClient;
+using ::testing::ElementsAre;
+
+// Free capacity per node group, consumed by dispatched states like the router's slots.
+class FakeClaimTarget final : public ClaimTarget {
+ public:
+  void SetGroups(std::vector<PollGroup> groups) {
+    absl::MutexLock lock(&mu_);
+    groups_ = std::move(groups);
+  }
+  std::vector<PollGroup> PlanPolls(absl::string_view) const override {
+    absl::MutexLock lock(&mu_);
+    std::vector<PollGroup> plan;
+    for (const PollGroup& group : groups_) {
+      if (group.capacity > 0) plan.push_back(group);
+    }
+    return plan;
+  }
+  void Dispatch(absl::string_view, std::vector<ClaimedState> states, absl::Time) override {
+    absl::MutexLock lock(&mu_);
+    for (const ClaimedState& state : states) {
+      dispatched_.push_back(state.state_id);
+      for (PollGroup& group : groups_) {
+        for (const std::string& node : group.node_names) {
+          if (node == state.node_name) --group.capacity;
+        }
+      }
+    }
+  }
+  std::vector<std::string> dispatched() const {
+    absl::MutexLock lock(&mu_);
+    return dispatched_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<PollGroup> groups_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> dispatched_ ABSL_GUARDED_BY(mu_);
+};
+
+ClaimedState State(const std::string& id, const std::string& node) {
+  ClaimedState state;
+  state.state_id = id;
+  state.node_name = node;
+  state.inputs = json::Json::object();
+  return state;
+}
+
+class PollerTest : public ::testing::Test {
+ protected:
+  PollerTest() {
+    options_.poll_interval = absl::Seconds(1);
+    options_.min_poll_delay = absl::Milliseconds(50);
+    options_.max_batch = 16;
+    options_.error_backoff_initial = absl::Milliseconds(200);
+    options_.error_backoff_max = absl::Seconds(5);
+    options_.max_unsent_reports = 100;
+  }
+
+  void StartPoller() {
+    poller_ = std::make_unique<Poller>("ns", target_, client_, clock_, options_,
+                                       [this] { return unsent_.load(); });
+  }
+
+  void AddStates(int count, const std::string& node = "echo") {
+    for (int i = 0; i < count; ++i)
+      client_.AddClaimable("ns", State(absl::StrCat(node, next_++), node));
+  }
+
+  // The poller is parked on the fake clock (a timed wait) once it has nothing else to do.
+  void AwaitParked() { ASSERT_TRUE(clock_.AwaitWaiters(1)); }
+
+  std::vector<int> Batches() {
+    std::vector<int> batches;
+    for (const auto& call : client_.claim_calls()) batches.push_back(call.batch_size);
+    return batches;
+  }
+
+  PollerOptions options_;
+  FakeClock clock_;
+  FakeStateManagerClient client_;
+  FakeClaimTarget target_;
+  std::atomic<uint64_t> unsent_{0};
+  int next_ = 0;
+  std::unique_ptr<Poller> poller_;
+};
+
+TEST_F(PollerTest, ClaimsOnlyFreeCapacityCappedByTheBatchAndRepeatsWhileFull) {
+  AddStates(100);
+  target_.SetGroups({{{"echo"}, 40}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(3));
+  AwaitParked();
+  // Capacity is used up: the poller waits for slots without claiming or timing out.
+  clock_.Advance(absl::Hours(1));
+  AwaitParked();
+  EXPECT_THAT(Batches(), ElementsAre(16, 16, 8));
+  EXPECT_EQ(target_.dispatched().size(), 40u);
+  EXPECT_EQ(client_.claim_calls()[0].node_names, std::vector<std::string>{"echo"});
+
+  target_.SetGroups({{{"echo"}, 5}});
+  poller_->OnCapacity();
+  ASSERT_TRUE(client_.AwaitClaimCalls(4));
+  AwaitParked();
+  EXPECT_EQ(Batches().back(), 5);
+  const PollerStats stats = poller_->Stats();
+  EXPECT_EQ(stats.full, 4u);
+  EXPECT_EQ(stats.claimed, 45u);
+}
+
+TEST_F(PollerTest, EmptyPollsBackOffUpToThePollInterval) {
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  // Waits after empty polls: [25,50], [50,100], [100,200], [200,400], [400,800], [500,1000]...
+  const int floors_ms[] = {25, 50, 100, 200, 400, 500, 500};
+  const int ceilings_ms[] = {50, 100, 200, 400, 800, 1000, 1000};
+  for (int i = 0; i < 7; ++i) {
+    AwaitParked();
+    clock_.Advance(absl::Milliseconds(floors_ms[i] - 1));
+    AwaitParked();
+    EXPECT_EQ(client_.claim_calls().size(), static_cast<size_t>(i + 1)) << "wait " << i;
+    clock_.Advance(absl::Milliseconds(ceilings_ms[i] - floors_ms[i] + 1));
+    ASSERT_TRUE(client_.AwaitClaimCalls(i + 2)) << "wait " << i;
+  }
+  AwaitParked();
+  EXPECT_EQ(poller_->Stats().empty, 8u);
+}
+
+TEST_F(PollerTest, LikelyWorkCutsAnIdleWaitShortAndFoundWorkResetsTheBackoff) {
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  for (int i = 0; i < 5; ++i) {
+    AwaitParked();
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_TRUE(client_.AwaitClaimCalls(i + 2));
+  }
+  AddStates(3);
+  poller_->OnLikelyWork();
+  ASSERT_TRUE(client_.AwaitClaimCalls(7));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 3u);
+  // A partial poll means the server ran dry: the next one comes after the shortest delay.
+  AwaitParked();
+  clock_.Advance(options_.min_poll_delay);
+  ASSERT_TRUE(client_.AwaitClaimCalls(8));
+}
+
+TEST_F(PollerTest, FailedPollsBackOffWithJitterAndIgnoreWakeups) {
+  client_.SetClaimHook([](const FakeStateManagerClient::ClaimCall&) {
+    return absl::UnavailableError("connection refused");
+  });
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  poller_->OnLikelyWork();
+  poller_->OnCapacity();
+  clock_.Advance(absl::Milliseconds(99));
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 1u);
+  clock_.Advance(absl::Milliseconds(101));
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));
+  AwaitParked();
+  EXPECT_EQ(poller_->Stats().errors, 2u);
+}
+
+TEST_F(PollerTest, TooManyUnsentReportsStopClaimsUntilTheyDrain) {
+  AddStates(5);
+  unsent_ = 100;
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  AwaitParked();
+  clock_.Advance(absl::Seconds(5));
+  AwaitParked();
+  EXPECT_TRUE(client_.claim_calls().empty());
+  EXPECT_GE(poller_->Stats().backpressure_waits, 1u);
+  unsent_ = 99;
+  clock_.Advance(options_.min_poll_delay);
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 5u);
+}
+
+TEST_F(PollerTest, AGroupThatRanDryDoesNotStopTheOthersInTheSameRound) {
+  AddStates(20, "b");
+  target_.SetGroups({{{"a"}, 8}, {{"b"}, 4}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));
+  AwaitParked();
+  const auto calls = client_.claim_calls();
+  EXPECT_EQ(calls[0].node_names, std::vector<std::string>{"a"});
+  EXPECT_EQ(calls[0].batch_size, 8);
+  EXPECT_EQ(calls[1].node_names, std::vector<std::string>{"b"});
+  EXPECT_EQ(calls[1].batch_size, 4);
+  EXPECT_EQ(target_.dispatched().size(), 4u);
+}
+
+TEST_F(PollerTest, WithoutCapacityItNeverPolls) {
+  AddStates(5);
+  StartPoller();
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(client_.claim_calls().empty());
+  target_.SetGroups({{{"echo"}, 2}});
+  poller_->OnCapacity();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  EXPECT_EQ(Batches().front(), 2);
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar

@@ -1,0 +1,152 @@
+#include "sidecar/reporter.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_state_manager_client.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::FakeClock;
+using ::exosphere::testing::FakeStateManagerClient;
+
+class ReporterTest : public ::testing::Test {
+ protected:
+  ReporterTest() {
+    ReporterOptions options;
+    options.initial_backoff = absl::Milliseconds(100);
+    options.max_backoff = absl::Seconds(1);
+    reporter_ = std::make_unique<Reporter>(
+        client_, pool_, scheduler_, options,
+        [this](const std::string&, const Report&) { delivered_callbacks_.fetch_add(1); });
+  }
+  ~ReporterTest() override {
+    reporter_->Stop();
+    scheduler_.Stop();
+  }
+
+  // Waits until a retry is scheduled (the scheduler thread then waits on the fake clock), moves
+  // time on, and waits until what became due has been attempted.
+  void AdvanceAndAwaitAttempts(absl::Duration duration, int attempts) {
+    ASSERT_TRUE(clock_.AwaitWaiters(1));
+    clock_.Advance(duration);
+    scheduler_.WaitUntilIdle();
+    ASSERT_TRUE(client_.AwaitReportAttempts(attempts));
+  }
+
+  FakeClock clock_;
+  FakeStateManagerClient client_;
+  Scheduler scheduler_{clock_};
+  ThreadPool pool_{2};
+  std::atomic<int> delivered_callbacks_{0};
+  std::unique_ptr<Reporter> reporter_;
+};
+
+TEST_F(ReporterTest, DeliversEveryReportOnceWithItsNamespace) {
+  for (int i = 0; i < 100; ++i) {
+    reporter_->Submit("ns", Report::Executed(absl::StrCat("s", i), {{{"out", "x"}}}));
+  }
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(client_.reports().size(), 100u);
+  EXPECT_EQ(client_.reports()[0].ns, "ns");
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(stats.submitted, 100u);
+  EXPECT_EQ(stats.delivered, 100u);
+  EXPECT_EQ(stats.unsent, 0u);
+  EXPECT_EQ(delivered_callbacks_.load(), 100);
+}
+
+TEST_F(ReporterTest, TransientFailuresAreRetriedWithCappedJitteredBackoff) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
+    return sent.attempt <= 3 ? absl::UnavailableError("HTTP 503") : absl::OkStatus();
+  });
+  reporter_->Submit("ns", Report::Errored("s1", "boom"));
+  ASSERT_TRUE(client_.AwaitReportAttempts(1));
+  EXPECT_EQ(reporter_->unsent(), 1u);
+  // Retry n waits between half and all of min(100ms * 2^(n-1), 1s).
+  AdvanceAndAwaitAttempts(absl::Milliseconds(49), 1);
+  EXPECT_EQ(client_.report_attempts(), 1);
+  AdvanceAndAwaitAttempts(absl::Milliseconds(51), 2);
+  AdvanceAndAwaitAttempts(absl::Milliseconds(200), 3);
+  AdvanceAndAwaitAttempts(absl::Milliseconds(400), 4);
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(client_.reports().size(), 1u);
+  EXPECT_EQ(reporter_->Stats().retries, 3u);
+}
+
+TEST_F(ReporterTest, RateLimitsTimeoutsGarbledRepliesAndRefusedKeysAreRetried) {
+  const absl::Status failures[] = {
+      absl::ResourceExhaustedError("HTTP 429"), absl::DeadlineExceededError("timeout"),
+      absl::InternalError("not JSON"), absl::UnauthenticatedError("HTTP 401")};
+  client_.SetReportHook([&](const FakeStateManagerClient::SentReport& sent) {
+    return sent.attempt <= 4 ? failures[sent.attempt - 1] : absl::OkStatus();
+  });
+  reporter_->Submit("ns", Report::RequeueAfter("s1", 10));
+  for (int attempt = 2; attempt <= 5; ++attempt) AdvanceAndAwaitAttempts(absl::Seconds(1), attempt);
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(reporter_->Stats().delivered, 1u);
+}
+
+TEST_F(ReporterTest, NotQueuedOnARetryMeansTheFirstAttemptLanded) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
+    if (sent.attempt == 1)
+      return absl::DeadlineExceededError("timeout after the server applied it");
+    return absl::FailedPreconditionError("POST executed: HTTP 400: State is not queued");
+  });
+  reporter_->Submit("ns", Report::Executed("s1", {}));
+  ASSERT_TRUE(client_.AwaitReportAttempts(1));
+  AdvanceAndAwaitAttempts(absl::Milliseconds(100), 2);
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(stats.already_applied, 1u);
+  EXPECT_EQ(stats.rejected, 0u);
+  EXPECT_EQ(stats.unsent, 0u);
+}
+
+TEST_F(ReporterTest, APermanentRefusalIsNotRetried) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport&) {
+    return absl::FailedPreconditionError("HTTP 400: State is not queued");
+  });
+  reporter_->Submit("ns", Report::Executed("s1", {}));
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  clock_.Advance(absl::Minutes(1));
+  scheduler_.WaitUntilIdle();
+  EXPECT_EQ(client_.report_attempts(), 1);
+  EXPECT_EQ(reporter_->Stats().rejected, 1u);
+}
+
+TEST_F(ReporterTest, OneSlowReportDoesNotHoldUpTheOthers) {
+  absl::Notification release;
+  client_.SetReportHook([&](const FakeStateManagerClient::SentReport& sent) {
+    if (sent.report.state_id == "slow") release.WaitForNotification();
+    return absl::OkStatus();
+  });
+  reporter_->Submit("ns", Report::Executed("slow", {}));
+  for (int i = 0; i < 20; ++i) reporter_->Submit("ns", Report::Executed(absl::StrCat("s", i), {}));
+  ASSERT_TRUE(reporter_->AwaitUnsentAtMost(1, absl::InfiniteFuture()));
+  EXPECT_EQ(client_.reports().size(), 20u);
+  release.Notify();
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(client_.reports().size(), 21u);
+}
+
+TEST_F(ReporterTest, StopLeavesUndeliveredReportsUnsentInsteadOfDroppingThemSilently) {
+  client_.SetReportHook(
+      [](const FakeStateManagerClient::SentReport&) { return absl::UnavailableError("down"); });
+  reporter_->Submit("ns", Report::Executed("s1", {}));
+  ASSERT_TRUE(client_.AwaitReportAttempts(1));
+  reporter_->Stop();
+  EXPECT_FALSE(reporter_->AwaitIdle(clock_.Now()));
+  EXPECT_EQ(reporter_->unsent(), 1u);
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar

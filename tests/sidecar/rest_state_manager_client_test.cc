@@ -1,0 +1,153 @@
+#include "sidecar/rest_state_manager_client.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/fakes/fake_http_client.h"
+#include "tests/support/status_matchers.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::FakeHttpClient;
+using ::exosphere::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Pair;
+
+constexpr char kKey[] = "sk-test-secret-key";
+
+class RestStateManagerClientTest : public ::testing::Test {
+ protected:
+  RestStateManagerClientTest()
+      : client_(http_, {"http://sm:8000/", [] { return std::string(kKey); }, absl::Seconds(3)}) {}
+  sidecar::HttpRequest Last() { return http_.requests().back(); }
+
+  FakeHttpClient http_;
+  RestStateManagerClient client_;
+};
+
+TEST_F(RestStateManagerClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHeaders) {
+  ASSERT_OK(client_.RegisterNodes("my ns", "rt",
+                                  {{"n", {{"type", "object"}}, {{"type", "object"}}, {"k"}}}));
+  const HttpRequest request = Last();
+  EXPECT_EQ(request.method, "PUT");
+  EXPECT_EQ(request.url, "http://sm:8000/v0/namespace/my%20ns/nodes/");
+  EXPECT_THAT(request.headers, Contains(Pair("x-api-key", kKey)));
+  EXPECT_THAT(request.headers, Contains(Pair("Content-Type", "application/json")));
+  EXPECT_EQ(request.timeout, absl::Seconds(3));
+  EXPECT_EQ(json::Json::parse(request.body),
+            json::Json::parse(
+                R"({"runtime_name":"rt","nodes":[{"name":"n","inputs_schema":{"type":"object"},
+                              "outputs_schema":{"type":"object"},"secrets":["k"]}]})"));
+}
+
+TEST_F(RestStateManagerClientTest, ClaimParsesStatesAndKeepsMalformedOnesReportable) {
+  http_.Respond(200, R"({"count":3,"namespace":"ns","status":"QUEUED","states":[
+      {"state_id":"a","node_name":"n","identifier":"i","inputs":{"x":"1"},"created_at":"2025-01-02T03:04:05"},
+      {"state_id":"b","node_name":"n","identifier":"i","inputs":"oops"},
+      {"node_name":"n"}]})");
+  ASSERT_OK_AND_ASSIGN(auto states, client_.ClaimStates("ns", {"n", "m"}, 16));
+  EXPECT_EQ(json::Json::parse(Last().body),
+            json::Json::parse(R"({"nodes":["n","m"],"batch_size":16})"));
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/states/enqueue");
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].state_id, "a");
+  EXPECT_EQ(states[0].inputs, json::Json({{"x", "1"}}));
+  EXPECT_TRUE(states[0].malformed.empty());
+  EXPECT_EQ(states[1].state_id, "b");
+  EXPECT_THAT(states[1].malformed, HasSubstr("'inputs' must be an object"));
+}
+
+TEST_F(RestStateManagerClientTest, HttpOutcomesMapToCanonicalCodesWithTheServersDetail) {
+  http_.Respond(400, R"({"detail":"State is not queued"})");
+  EXPECT_THAT(
+      client_.SendReport("ns", Report::Executed("s1", {})),
+      StatusIs(
+          absl::StatusCode::kFailedPrecondition,
+          HasSubstr("POST /v0/namespace/ns/state/s1/executed: HTTP 400: State is not queued")));
+  http_.Respond(
+      422,
+      R"({"detail":[{"type":"greater_than","loc":["body","enqueue_after"],"msg":"Input should be greater than 0"}]})");
+  EXPECT_THAT(client_.SendReport("ns", Report::RequeueAfter("s1", 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("body.enqueue_after: Input should be greater than 0")));
+  http_.Respond(503, "<html>bad gateway</html>");
+  EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("HTTP 503")));
+  http_.Respond(429, "{}");
+  EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("HTTP 429")));
+  http_.Respond(401, R"({"detail":"Invalid API key"})");
+  EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("refused the API key")));
+  http_.Respond(404, R"({"detail":"State not found"})");
+  EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("State not found")));
+  http_.Fail(absl::UnavailableError("connection refused"));
+  EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connection refused")));
+}
+
+TEST_F(RestStateManagerClientTest, AReportIsAppliedOnAny2xxEvenWithAGarbledBody) {
+  http_.Respond(200, "not json at all");
+  EXPECT_OK(client_.SendReport("ns", Report::Pruned("s1", {{"k", "v"}})));
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/state/s1/prune");
+  EXPECT_EQ(Last().body, R"({"data":{"k":"v"}})");
+}
+
+TEST_F(RestStateManagerClientTest, GarbageFromTheServerIsAnInternalErrorNotACrash) {
+  http_.Respond(200, R"({"states":"nope"})");
+  EXPECT_THAT(client_.ClaimStates("ns", {"n"}, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'states' must be an array")));
+  http_.Respond(200, "{\"truncated");
+  EXPECT_THAT(client_.ClaimStates("ns", {"n"}, 1),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("not JSON")));
+  http_.Respond(200, R"({"status":"CREATED"})");
+  EXPECT_THAT(client_.TriggerRun("ns", "g", json::Json::object()),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("run_id")));
+}
+
+TEST_F(RestStateManagerClientTest, SecretsAreReturnedButNeverQuotedInErrors) {
+  http_.Respond(200, R"({"secrets":{"token":"s3cr3t-value"}})");
+  ASSERT_OK_AND_ASSIGN(json::StringMap secrets, client_.GetSecrets("ns", "s1"));
+  EXPECT_EQ(secrets.at("token"), "s3cr3t-value");
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/state/s1/secrets");
+  http_.Respond(500, R"({"detail":"s3cr3t-value leaked in an error"})");
+  absl::StatusOr<json::StringMap> failed = client_.GetSecrets("ns", "s1");
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr("s3cr3t"))));
+  http_.Respond(200, R"({"secrets":{"token":42}})");
+  EXPECT_THAT(client_.GetSecrets("ns", "s1"),
+              StatusIs(absl::StatusCode::kInternal, Not(HasSubstr("42"))));
+}
+
+TEST_F(RestStateManagerClientTest, GraphCallsUseTheContractPaths) {
+  ASSERT_OK(client_.UpsertGraph("ns", "g", json::Json::object()).status());
+  EXPECT_EQ(Last().method, "PUT");
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g");
+  ASSERT_OK(client_.GetGraph("ns", "g").status());
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g");
+  ASSERT_OK(client_.ListGraphs("ns").status());
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graphs/");
+  http_.Respond(200, R"({"status":"CREATED","run_id":"r-1"})");
+  ASSERT_OK_AND_ASSIGN(std::string run_id, client_.TriggerRun("ns", "g", json::Json::object()));
+  EXPECT_EQ(run_id, "r-1");
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g/trigger");
+  ASSERT_OK(client_.ListRuns("ns", 2, 50).status());
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/runs/2/50");
+  ASSERT_OK(client_.GetRunGraph("ns", "r-1").status());
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/states/run/r-1/graph");
+  ASSERT_OK(client_.GetNodeRunDetails("ns", "g", "r-1", "s1").status());
+  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g/run/r-1/node/s1");
+}
+
+TEST(EscapePathSegmentTest, EncodesEverythingButUnreservedCharacters) {
+  EXPECT_EQ(EscapePathSegment("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(EscapePathSegment("a/b c?"), "a%2Fb%20c%3F");
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar

@@ -1,0 +1,338 @@
+// The real sidecar (gRPC services, router, pollers, reporter) over an in-process channel, with a
+// fake state manager behind it.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "exosphere/sidecar/v1/graphs.grpc.pb.h"
+#include "exosphere/sidecar/v1/node_host.grpc.pb.h"
+#include "sidecar/sidecar.h"
+#include "tests/fakes/fake_state_manager_client.h"
+#include "tests/support/status_matchers.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::FakeStateManagerClient;
+using ::testing::HasSubstr;
+
+using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::SidecarMessage>;
+
+ClaimedState State(const std::string& id, const std::string& node, json::Json inputs) {
+  ClaimedState state;
+  state.state_id = id;
+  state.node_name = node;
+  state.identifier = node;
+  state.inputs = std::move(inputs);
+  return state;
+}
+
+// One worker's end of a NodeHost stream, driven synchronously by the test.
+class TestWorker {
+ public:
+  TestWorker(v1::NodeHost::Stub& stub, const std::string& token = "") {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    if (!token.empty()) context_.AddMetadata("x-exosphere-worker-token", token);
+    stream_ = stub.Connect(&context_);
+  }
+  bool Send(const v1::WorkerMessage& message) { return stream_->Write(message); }
+  bool Hello(const std::string& runtime, uint32_t slots, const std::string& node,
+             std::vector<std::string> outputs = {"out"}) {
+    v1::WorkerMessage message;
+    v1::Hello& hello = *message.mutable_hello();
+    hello.set_runtime_name(runtime);
+    hello.set_slots(slots);
+    v1::NodeDefinition& definition = *hello.add_nodes();
+    definition.set_name(node);
+    definition.add_input_fields("text");
+    for (const std::string& output : outputs) definition.add_output_fields(output);
+    return Send(message);
+  }
+  // The next message of `kind`, skipping others (e.g. Registration); nullopt if the stream ended.
+  std::optional<v1::SidecarMessage> Next(v1::SidecarMessage::KindCase kind) {
+    v1::SidecarMessage message;
+    while (stream_->Read(&message)) {
+      if (message.kind_case() == kind) return message;
+    }
+    return std::nullopt;
+  }
+  bool Result(const std::string& state_id, const std::string& out) {
+    v1::WorkerMessage message;
+    v1::TaskResult& result = *message.mutable_result();
+    result.set_state_id(state_id);
+    (*result.mutable_executed()->add_outputs()->mutable_fields())["out"] = out;
+    return Send(message);
+  }
+  grpc::Status Close() {
+    stream_->WritesDone();
+    v1::SidecarMessage ignored;
+    while (stream_->Read(&ignored)) {
+    }
+    return stream_->Finish();
+  }
+  grpc::Status Finish() {
+    v1::SidecarMessage ignored;
+    while (stream_->Read(&ignored)) {
+    }
+    return stream_->Finish();
+  }
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<Stream> stream_;
+};
+
+class SidecarServiceTest : public ::testing::Test {
+ protected:
+  void Start(SidecarConfig config) {
+    config.listen = absl::StrCat("unix:", ::testing::TempDir(), "/sidecar-", getpid(), ".sock");
+    config.poll_interval = absl::Milliseconds(20);
+    config.reconnect_grace = absl::Seconds(5);
+    ASSERT_OK_AND_ASSIGN(sidecar_, Sidecar::Start(config, {&client_, nullptr}));
+    channel_ = sidecar_->InProcessChannel();
+    node_host_ = v1::NodeHost::NewStub(channel_);
+    graphs_ = v1::Graphs::NewStub(channel_);
+  }
+  void Start() {
+    SidecarConfig config;
+    config.state_manager_uri = "http://unused";
+    config.api_key = "unused";
+    config.max_message_bytes = 64 * 1024;
+    Start(config);
+  }
+  void TearDown() override {
+    if (sidecar_ != nullptr) sidecar_->Shutdown();
+  }
+
+  FakeStateManagerClient client_;
+  std::unique_ptr<Sidecar> sidecar_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::NodeHost::Stub> node_host_;
+  std::unique_ptr<v1::Graphs::Stub> graphs_;
+};
+
+TEST_F(SidecarServiceTest, AWorkerRegistersReceivesTasksAndItsResultsAreReported) {
+  Start();
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "hello"}}));
+  TestWorker worker(*node_host_);
+  ASSERT_TRUE(worker.Hello("rt", 2, "echo"));
+  auto welcome = worker.Next(v1::SidecarMessage::kWelcome);
+  ASSERT_TRUE(welcome.has_value());
+  EXPECT_EQ(welcome->welcome().namespace_(), "default");
+  EXPECT_EQ(welcome->welcome().max_message_bytes(), 64u * 1024);
+  auto registration = worker.Next(v1::SidecarMessage::kRegistration);
+  ASSERT_TRUE(registration.has_value());
+  EXPECT_TRUE(registration->registration().registered());
+  ASSERT_EQ(client_.registrations().size(), 1u);
+  EXPECT_EQ(client_.registrations()[0].runtime_name, "rt");
+
+  auto task = worker.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+  EXPECT_EQ(task->task().state_id(), "s1");
+  EXPECT_EQ(task->task().inputs().at("text"), "hello");
+  ASSERT_TRUE(worker.Result("s1", "HELLO"));
+  ASSERT_TRUE(client_.AwaitReports(1));
+  EXPECT_EQ(client_.reports()[0].report.outputs[0].at("out"), "HELLO");
+  // Claims never asked for more than the worker's two slots.
+  for (const auto& call : client_.claim_calls()) EXPECT_LE(call.batch_size, 2);
+  EXPECT_TRUE(worker.Close().ok());
+}
+
+TEST_F(SidecarServiceTest, BadHellosEndTheStreamWithPreciseErrors) {
+  Start();
+  {
+    TestWorker worker(*node_host_);
+    v1::WorkerMessage result;
+    result.mutable_result()->set_state_id("x");
+    ASSERT_TRUE(worker.Send(result));
+    const grpc::Status status = worker.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("first message on a NodeHost stream must be a Hello"));
+  }
+  {
+    TestWorker worker(*node_host_);
+    ASSERT_TRUE(worker.Hello("rt", 0, "echo"));
+    const grpc::Status status = worker.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("Hello.slots"));
+  }
+  TestWorker first(*node_host_);
+  ASSERT_TRUE(first.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(first.Next(v1::SidecarMessage::kWelcome).has_value());
+  TestWorker conflicting(*node_host_);
+  ASSERT_TRUE(conflicting.Hello("rt", 1, "echo", {"other"}));
+  const grpc::Status status = conflicting.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("already served by worker w-"));
+  // The first worker is unaffected.
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  EXPECT_TRUE(first.Next(v1::SidecarMessage::kTask).has_value());
+}
+
+TEST_F(SidecarServiceTest, AnOversizedMessageEndsOnlyThatStream) {
+  Start();
+  TestWorker good(*node_host_);
+  ASSERT_TRUE(good.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(good.Next(v1::SidecarMessage::kRegistration).has_value());
+  TestWorker big(*node_host_);
+  ASSERT_TRUE(big.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(big.Next(v1::SidecarMessage::kWelcome).has_value());
+  big.Result("s-unknown", std::string(100 * 1024, 'x'));
+  EXPECT_EQ(big.Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  auto task = good.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+  ASSERT_TRUE(good.Result(task->task().state_id(), "fine"));
+  ASSERT_TRUE(client_.AwaitReports(1));
+}
+
+TEST_F(SidecarServiceTest, TasksOfABrokenStreamGoToAnotherWorker) {
+  Start();
+  TestWorker first(*node_host_);
+  ASSERT_TRUE(first.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(first.Next(v1::SidecarMessage::kRegistration).has_value());
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  ASSERT_TRUE(first.Next(v1::SidecarMessage::kTask).has_value());
+  TestWorker second(*node_host_);
+  ASSERT_TRUE(second.Hello("rt", 1, "echo"));
+  first.Cancel();
+  auto task = second.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+  EXPECT_EQ(task->task().state_id(), "s1");
+  ASSERT_TRUE(second.Result("s1", "rescued"));
+  ASSERT_TRUE(client_.AwaitReports(1));
+  EXPECT_EQ(client_.reports().size(), 1u);
+}
+
+TEST_F(SidecarServiceTest, AWrongWorkerTokenIsUnauthenticated) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.worker_token = "wt-expected-token";
+  Start(config);
+  TestWorker wrong(*node_host_, "wt-wrong");
+  wrong.Hello("rt", 1, "echo");
+  const grpc::Status status = wrong.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("wt-expected-token")));
+  TestWorker right(*node_host_, "wt-expected-token");
+  ASSERT_TRUE(right.Hello("rt", 1, "echo"));
+  EXPECT_TRUE(right.Next(v1::SidecarMessage::kWelcome).has_value());
+}
+
+TEST_F(SidecarServiceTest, StreamsBeyondTheLimitAreRefused) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.max_streams = 1;
+  Start(config);
+  TestWorker first(*node_host_);
+  ASSERT_TRUE(first.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(first.Next(v1::SidecarMessage::kWelcome).has_value());
+  TestWorker second(*node_host_);
+  second.Hello("rt", 1, "echo");
+  EXPECT_EQ(second.Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(first.Close().ok());
+  TestWorker third(*node_host_);
+  ASSERT_TRUE(third.Hello("rt", 1, "echo"));
+  EXPECT_TRUE(third.Next(v1::SidecarMessage::kWelcome).has_value());
+}
+
+TEST_F(SidecarServiceTest, UpsertGraphWaitsForValidationAndReturnsStoredPolicies) {
+  Start();
+  client_.SetGraphPendingReads(3);
+  v1::UpsertGraphRequest request;
+  request.set_graph_name("g");
+  v1::GraphNode& node = *request.add_nodes();
+  node.set_node_name("echo");
+  node.set_identifier("echo");
+  (*node.mutable_inputs())["text"] = "${{ store.text }}";
+  (*request.mutable_secrets())["token"] = "secret-value";
+  request.mutable_retry_policy()->set_max_retries(7);
+  v1::Graph graph;
+  grpc::ClientContext context;
+  const grpc::Status status = graphs_->UpsertGraph(&context, request, &graph);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(graph.validation_status(), v1::VALIDATION_STATUS_VALID);
+  EXPECT_EQ(graph.retry_policy().max_retries(), 7u);
+  EXPECT_THAT(graph.secret_names(), ::testing::ElementsAre("token"));
+  EXPECT_EQ(client_.upsert_bodies()[0]["nodes"][0]["namespace"], "default");
+}
+
+TEST_F(SidecarServiceTest, UpsertGraphTimesOutWithTheSdkMessage) {
+  Start();
+  client_.SetGraphPendingReads(1'000'000);
+  v1::UpsertGraphRequest request;
+  request.set_graph_name("g");
+  request.set_validation_timeout_ms(300);
+  v1::Graph graph;
+  grpc::ClientContext context;
+  const grpc::Status status = graphs_->UpsertGraph(&context, request, &graph);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("Graph validation check timed out"));
+}
+
+TEST_F(SidecarServiceTest, TriggerAndWaitForRunReturnFinalStatesWithOutputs) {
+  Start();
+  v1::UpsertGraphRequest upsert;
+  upsert.set_graph_name("g");
+  v1::Graph graph;
+  grpc::ClientContext upsert_context;
+  ASSERT_TRUE(graphs_->UpsertGraph(&upsert_context, upsert, &graph).ok());
+
+  v1::TriggerRunRequest trigger;
+  trigger.set_graph_name("g");
+  (*trigger.mutable_store())["k"] = "v";
+  v1::TriggerRunResponse triggered;
+  grpc::ClientContext trigger_context;
+  ASSERT_TRUE(graphs_->TriggerRun(&trigger_context, trigger, &triggered).ok());
+  EXPECT_EQ(triggered.run_id(), "run-1");
+  EXPECT_EQ(client_.trigger_bodies()[0]["store"]["k"], "v");
+
+  client_.SetRunGraph("run-1", json::Json::parse(R"({"graph_name": "g", "nodes": [
+      {"id": "000000000000000000000001", "node_name": "echo", "identifier": "echo", "status": "SUCCESS", "error": null}]})"));
+  client_.SetNodeDetails(
+      "000000000000000000000001",
+      json::Json::parse(R"({"inputs": {"text": "t"}, "outputs": {"out": "T"}, "parents": {}})"));
+  v1::WaitForRunRequest wait;
+  wait.set_run_id("run-1");
+  v1::RunStates states;
+  grpc::ClientContext wait_context;
+  const grpc::Status status = graphs_->WaitForRun(&wait_context, wait, &states);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(states.status(), v1::RUN_STATUS_SUCCESS);
+  ASSERT_EQ(states.states_size(), 1);
+  EXPECT_EQ(states.states(0).outputs().at("out"), "T");
+
+  v1::WaitForRunRequest unknown;
+  unknown.set_run_id("nope");
+  grpc::ClientContext unknown_context;
+  EXPECT_EQ(graphs_->WaitForRun(&unknown_context, unknown, &states).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(SidecarServiceTest, GraphCallsValidateNamesAndPassNotFoundThrough) {
+  Start();
+  v1::GetGraphRequest request;
+  request.set_graph_name("bad name");
+  v1::Graph graph;
+  grpc::ClientContext context;
+  EXPECT_EQ(graphs_->GetGraph(&context, request, &graph).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_graph_name("missing");
+  grpc::ClientContext second_context;
+  const grpc::Status status = graphs_->GetGraph(&second_context, request, &graph);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("not found"));
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar

@@ -1,0 +1,97 @@
+#include "sidecar/task_validator.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/support/status_matchers.h"
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::StatusIs;
+using ::testing::HasSubstr;
+
+NodeSpec Node() {
+  NodeSpec node;
+  node.name = "n";
+  node.input_fields = {"a"};
+  node.output_fields = {"x", "y"};
+  node.secret_fields = {"key"};
+  return node;
+}
+
+TEST(TaskValidatorTest, InputsMustBeStringsAndIncludeTheDeclaredFields) {
+  ASSERT_OK_AND_ASSIGN(json::StringMap inputs,
+                       ValidateInputs(Node(), {{"a", "1"}, {"extra", "2"}}));
+  EXPECT_EQ(inputs.size(), 2u);
+  EXPECT_THAT(ValidateInputs(Node(), {{"a", json::Json::array()}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("input \"a\" of node \"n\" is a array")));
+  EXPECT_THAT(ValidateInputs(Node(), json::Json::object()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("input \"a\" declared by node \"n\" is missing")));
+  EXPECT_THAT(ValidateInputs(Node(), "text"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a JSON object")));
+}
+
+TEST(TaskValidatorTest, OnlyDeclaredSecretsAreSelected) {
+  ASSERT_OK_AND_ASSIGN(json::StringMap selected,
+                       SelectSecrets(Node(), {{"key", "v"}, {"other", "w"}}));
+  EXPECT_EQ(selected, (json::StringMap{{"key", "v"}}));
+  EXPECT_THAT(SelectSecrets(Node(), {{"other", "w"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("secret \"key\"")));
+}
+
+TEST(TaskValidatorTest, ExecutedOutputsMustCarryEveryDeclaredField) {
+  v1::TaskResult result;
+  result.set_state_id("s");
+  auto* first = result.mutable_executed()->add_outputs()->mutable_fields();
+  (*first)["x"] = "1";
+  (*first)["y"] = "2";
+  (*first)["z"] = "extra";
+  ValidatedResult ok = ValidateResult(Node(), result);
+  EXPECT_TRUE(ok.violation.empty());
+  EXPECT_EQ(ok.report.kind, Report::Kind::kExecuted);
+  EXPECT_EQ(ok.report.outputs[0].at("z"), "extra");
+
+  (*result.mutable_executed()->add_outputs()->mutable_fields())["x"] = "only";
+  ValidatedResult bad = ValidateResult(Node(), result);
+  EXPECT_EQ(bad.violation, "output 1 of node \"n\" lacks the declared field \"y\"");
+  EXPECT_EQ(bad.report.kind, Report::Kind::kErrored);
+  EXPECT_EQ(bad.report.error, bad.violation);
+}
+
+TEST(TaskValidatorTest, ZeroOutputsAreAValidExecution) {
+  v1::TaskResult result;
+  result.set_state_id("s");
+  result.mutable_executed();
+  ValidatedResult validated = ValidateResult(Node(), result);
+  EXPECT_TRUE(validated.violation.empty());
+  EXPECT_TRUE(validated.report.outputs.empty());
+}
+
+TEST(TaskValidatorTest, RequeueDelayMustBePositiveAndAnOutcomeIsRequired) {
+  v1::TaskResult result;
+  result.set_state_id("s");
+  result.mutable_requeue_after()->set_delay_ms(0);
+  EXPECT_THAT(ValidateResult(Node(), result).violation, HasSubstr("must be between 1 and"));
+  result.clear_outcome();
+  EXPECT_THAT(ValidateResult(Node(), result).violation, HasSubstr("has no outcome"));
+  result.mutable_errored()->set_message("");
+  EXPECT_THAT(ValidateResult(Node(), result).report.error, HasSubstr("failed without a message"));
+}
+
+TEST(TaskValidatorTest, PruneDataBecomesAJsonObject) {
+  v1::TaskResult result;
+  result.set_state_id("s");
+  auto& fields = *result.mutable_prune()->mutable_data()->mutable_fields();
+  fields["reason"].set_string_value("duplicate");
+  fields["count"].set_number_value(2);
+  ValidatedResult validated = ValidateResult(Node(), result);
+  EXPECT_EQ(validated.report.prune_data, json::Json({{"reason", "duplicate"}, {"count", 2.0}}));
+  EXPECT_EQ(validated.report.Body(),
+            json::Json({{"data", {{"reason", "duplicate"}, {"count", 2.0}}}}));
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar
