@@ -6,6 +6,7 @@
 
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -30,6 +31,16 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::st
   for (std::string& arg : storage) result.push_back(arg.data());
   result.push_back(nullptr);
   return result;
+}
+
+void ConfigureFlagsUsage(std::string version) {
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "main.cc");
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  config.version_string = [version] { return version + "\n"; };
+  absl::SetFlagsUsageConfig(config);
 }
 
 std::optional<std::string> GetEnv(const std::string& name) {

@@ -17,6 +17,10 @@ namespace exosphere {
 // rewriting at a bare "--". The returned pointers point into `storage`.
 std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage);
 
+// Makes --help list the flags defined in the binary's main.cc (absl's default only matches files
+// named after the binary) and --version print `version`. Call before absl::ParseCommandLine.
+void ConfigureFlagsUsage(std::string version);
+
 // A command-line flag and the environment variable that supplies it when the flag is not given.
 struct FlagEnv {
   std::string flag;

@@ -17,6 +17,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "sidecar/config.h"
+#include "sidecar/dev_mode.h"
 #include "sidecar/sidecar.h"
 
 ABSL_FLAG(std::string, state_manager_uri, "",
@@ -71,7 +72,6 @@ ABSL_FLAG(std::string, dev_db, "",
           "SQLite file of the embedded devserver (--dev); in memory if empty.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error. Env: EXOSPHERE_LOG_LEVEL.");
 ABSL_FLAG(std::string, log_format, "text", "text or json. Env: EXOSPHERE_LOG_FORMAT.");
-ABSL_FLAG(bool, version, false, "Print the version and exit.");
 
 namespace exosphere::sidecar {
 namespace {
@@ -92,18 +92,16 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  ConfigureFlagsUsage(absl::StrCat("exosphere-sidecar ", EXOSPHERE_VERSION));
   absl::SetProgramUsageMessage(
       "Runs workers of any language against the ExosphereHost state manager.\n"
       "Workers connect over gRPC (NodeHost, Graphs; see proto/exosphere/sidecar/v1).\n"
       "Usage: exosphere-sidecar --state-manager-uri=URL [flags]   (API key in EXOSPHERE_API_KEY)\n"
-      "       exosphere-sidecar --dev                             (embedded devserver)");
+      "       exosphere-sidecar --dev                             (embedded devserver)\n"
+      "Flags may be spelled with dashes or underscores: --poll-interval-ms, --poll_interval_ms.");
   std::vector<std::string> arguments;
   std::vector<char*> normalized = NormalizeFlagNames(argc, argv, arguments);
   absl::ParseCommandLine(static_cast<int>(normalized.size()) - 1, normalized.data());
-  if (absl::GetFlag(FLAGS_version)) {
-    std::printf("exosphere-sidecar %s\n", EXOSPHERE_VERSION);
-    return 0;
-  }
   const absl::Status env =
       ApplyEnvironmentFallbacks({{"state_manager_uri", "EXOSPHERE_STATE_MANAGER_URI"},
                                  {"api_key_file", "EXOSPHERE_API_KEY_FILE"},
@@ -158,9 +156,17 @@ int Run(int argc, char** argv) {
     config.worker_token = *token;
   }
 
+  std::unique_ptr<DevMode> dev;
+  if (config.dev) {
+    absl::StatusOr<std::unique_ptr<DevMode>> started = DevMode::Start(config);
+    if (!started.ok()) return Fail(started.status());
+    dev = *std::move(started);
+    dev->Configure(config);
+  }
   absl::StatusOr<std::unique_ptr<Sidecar>> sidecar = Sidecar::Start(config);
   if (!sidecar.ok()) return Fail(sidecar.status());
   std::printf("listening on %s\n", (*sidecar)->address().c_str());
+  if (dev != nullptr) std::printf("devserver on %s\n", dev->base_url().c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -177,6 +183,7 @@ int Run(int argc, char** argv) {
   second_signal.detach();
   (*sidecar)->Shutdown();
   sidecar->reset();
+  dev.reset();
   return 0;
 }
 
