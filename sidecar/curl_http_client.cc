@@ -64,7 +64,9 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
   curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &CurlHttpClient::LockShared);
   curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &CurlHttpClient::UnlockShared);
   curl_share_setopt(share, CURLSHOPT_USERDATA, client.get());
-  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  // Connections are not shared: libcurl then caps a shared cache at four connections per easy
+  // handle in flight and closes the rest, which turns keep-alive into connect-per-request
+  // under concurrency. Each pooled handle keeps its own instead.
   curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   return client;
@@ -101,8 +103,28 @@ CURL* CurlHttpClient::AcquireHandle() {
       return handle;
     }
   }
+  return NewHandle();
+}
+
+CURL* CurlHttpClient::NewHandle() {
   CURL* handle = curl_easy_init();
-  if (handle != nullptr) curl_easy_setopt(handle, CURLOPT_SHARE, share_);
+  if (handle == nullptr) return nullptr;
+  // Everything that is the same for every request is set once.
+  curl_easy_setopt(handle, CURLOPT_SHARE, share_);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
+  curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!options_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.client_cert_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
+  }
+  if (!options_.client_key_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.client_key_file.c_str());
+  }
   return handle;
 }
 
@@ -114,10 +136,6 @@ void CurlHttpClient::ReleaseHandle(CURL* handle) {
 absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   CURL* handle = AcquireHandle();
   if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
-  // Options from a previous request must not leak into this one; reset keeps the connection
-  // cache (it lives in the share), only per-request options are cleared.
-  curl_easy_reset(handle);
-  curl_easy_setopt(handle, CURLOPT_SHARE, share_);
 
   HttpResponse response;
   ResponseSink sink{&response.body, options_.max_response_bytes};
@@ -130,31 +148,21 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   // the state manager never sends.
   headers = curl_slist_append(headers, "Expect:");
 
+  // Only per-request options from here; each of them is set on every request, so nothing of the
+  // previous request carries over.
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
                    ToCurlMillis(request.timeout > absl::ZeroDuration() ? request.timeout
                                                                        : options_.request_timeout));
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!options_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
-  if (!options_.client_cert_file.empty()) {
-    curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
-  }
-  if (!options_.client_key_file.empty()) {
-    curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.client_key_file.c_str());
-  }
   if (request.method == "GET") {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, nullptr);
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   } else {
-    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST,
+                     request.method == "POST" ? nullptr : request.method.c_str());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
@@ -166,6 +174,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   // Drop references to request-scoped buffers before the handle goes back to the pool.
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
   curl_slist_free_all(headers);
   ReleaseHandle(handle);
 

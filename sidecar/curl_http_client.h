@@ -26,9 +26,10 @@ struct CurlHttpClientOptions {
   std::string user_agent = "exosphere-sidecar";
 };
 
-// HttpClient on libcurl. Easy handles are pooled and share one connection cache, DNS cache and
-// TLS session cache, so concurrent callers reuse keep-alive connections instead of opening new
-// ones. Thread-safe; owns the handles.
+// HttpClient on libcurl. Easy handles are pooled; each keeps its own keep-alive connection(s), so
+// a caller that takes a handle reuses that handle's open connection, and the pool grows to the
+// peak number of concurrent callers. DNS and TLS session caches are shared. Options that never
+// change are set once per handle. Thread-safe; owns the handles.
 class CurlHttpClient final : public HttpClient {
  public:
   // Fails with kInternal when libcurl cannot be initialised.
@@ -42,6 +43,7 @@ class CurlHttpClient final : public HttpClient {
  private:
   CurlHttpClient(CurlHttpClientOptions options, CURLSH* share);
   CURL* AcquireHandle() ABSL_LOCKS_EXCLUDED(pool_mu_);
+  CURL* NewHandle();
   void ReleaseHandle(CURL* handle) ABSL_LOCKS_EXCLUDED(pool_mu_);
   static void LockShared(CURL* handle, curl_lock_data data, curl_lock_access access, void* self);
   static void UnlockShared(CURL* handle, curl_lock_data data, void* self);

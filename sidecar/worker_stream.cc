@@ -26,9 +26,17 @@ void WorkerStream::Send(v1::SidecarMessage message) {
   outbox_.push_back(std::move(message));
   if (!writing_) {
     writing_ = true;
-    // std::deque keeps the front element in place while later ones are appended.
-    StartWrite(&outbox_.front());
+    StartNextWriteLocked();
   }
+}
+
+void WorkerStream::StartNextWriteLocked() {
+  // While more messages wait behind this one, let gRPC coalesce them into fewer frames and
+  // syscalls; the last queued message is written without the hint, which flushes the batch.
+  // std::deque keeps the front element in place while later ones are appended.
+  grpc::WriteOptions options;
+  if (outbox_.size() > 1) options.set_buffer_hint();
+  StartWrite(&outbox_.front(), options);
 }
 
 void WorkerStream::OnWriteDone(bool ok) {
@@ -40,7 +48,7 @@ void WorkerStream::OnWriteDone(bool ok) {
     closed_ = true;
   }
   if (!outbox_.empty()) {
-    StartWrite(&outbox_.front());
+    StartNextWriteLocked();
     return;
   }
   writing_ = false;

@@ -40,6 +40,7 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
   ~WorkerStream() override = default;
 
   void HandleMessage() ABSL_LOCKS_EXCLUDED(mu_);
+  void StartNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the stream with `status` once queued writes are out.
   void FinishWith(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   void FinishIfDrainedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
