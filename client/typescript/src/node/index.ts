@@ -1,0 +1,1 @@
+export { BaseNode, NodeValidationError } from './BaseNode.js';
