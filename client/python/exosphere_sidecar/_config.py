@@ -64,7 +64,7 @@ def warn_ignored(owner: str, names: Sequence[str]) -> None:
             f"{owner}: '{name}' is ignored: the sidecar talks to the state manager "
             "(configure the sidecar instead)",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
 
 
