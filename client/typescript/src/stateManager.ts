@@ -8,7 +8,7 @@ import {
   resolveWorkerToken,
   statusName,
 } from './internal/proto.js';
-import type { GraphNodeModel, RetryPolicyModel, StoreConfigModel } from './models.js';
+import type { GraphNodeModel, RetryPolicyModel, RetryStrategyEnum, StoreConfigModel } from './models.js';
 import type { GraphNode } from './types.js';
 
 export interface StateManagerOptions {
@@ -25,6 +25,11 @@ export interface StateManagerOptions {
   /** SDK option, ignored. */
   stateManagerVersion?: string;
 }
+
+/** A retry policy as upsertGraph takes it: the SDK's model, every field optional, strategy also as a string. */
+export type RetryPolicyInput = Partial<Omit<RetryPolicyModel, 'strategy'>> & {
+  strategy?: RetryStrategyEnum | `${RetryStrategyEnum}`;
+};
 
 /** A cron trigger of a graph: `{ expression }` or the state manager's `{ type: "CRON", value: { expression } }`. */
 export type CronTrigger = { expression: string } | { type?: 'CRON'; value: { expression: string } };
@@ -207,7 +212,7 @@ export class StateManager {
     graphName: string,
     graphNodes: (GraphNodeModel | GraphNode)[],
     secrets: Record<string, string>,
-    retryPolicy?: Partial<RetryPolicyModel>,
+    retryPolicy?: RetryPolicyInput,
     storeConfig?: Partial<StoreConfigModel>,
     validationTimeout: number = 60,
     pollingInterval: number = 1,
@@ -423,7 +428,7 @@ function graphNodeMessage(node: GraphNodeModel | GraphNode) {
   };
 }
 
-function retryPolicyMessage(policy: Partial<RetryPolicyModel>) {
+function retryPolicyMessage(policy: RetryPolicyInput) {
   const strategy = policy.strategy ?? 'EXPONENTIAL';
   if (!RETRY_STRATEGIES.has(strategy)) {
     throw new RangeError(`retryPolicy.strategy "${strategy}" is not one of ${[...RETRY_STRATEGIES].join(', ')}`);

@@ -1,0 +1,109 @@
+// A Runtime survives the sidecar going away: a drained stop (SIGTERM, the task in flight
+// finishes and is reported) and a crash (SIGKILL); it reconnects to the restarted sidecar and
+// serves the next runs.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { BaseNode, logger, Runtime, StateManager } from 'exosphere-sidecar';
+import { z } from 'zod';
+
+import { cleanUp } from '../support/processes.js';
+import { Stack } from '../support/stack.js';
+
+const NAMESPACE = 'reconnect-e2e';
+
+let entered: (() => void) | undefined;
+let release: (() => void) | undefined;
+const executions: string[] = [];
+
+class Slow extends BaseNode {
+  static override name = 'slow';
+  static override Inputs = z.object({ label: z.string(), hold: z.string() });
+  static override Outputs = z.object({ done: z.string() });
+  async execute() {
+    executions.push(this.inputs.label);
+    if (this.inputs.hold === 'yes') {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        entered?.();
+      });
+    }
+    return { done: this.inputs.label };
+  }
+}
+
+let stack: Stack;
+let sm: StateManager;
+let runtime: Runtime;
+let serving: Promise<void>;
+
+/** Calls `onDrain` when the runtime logs that the sidecar is draining. */
+let onDrain: (() => void) | undefined;
+
+before(async () => {
+  logger.configure({
+    writer: (_level, line) => {
+      if (line.includes('The sidecar is draining')) onDrain?.();
+    },
+  });
+  stack = await Stack.start();
+  sm = new StateManager(NAMESPACE, { sidecarAddress: stack.address });
+  runtime = new Runtime(NAMESPACE, 'reconnect-runtime', [Slow], {
+    sidecarAddress: stack.address,
+    handleSignals: false,
+    initialBackoffMs: 50,
+    maxBackoffMs: 500,
+  });
+  serving = runtime.start();
+  await runtime.waitUntilRegistered(20000);
+  await sm.upsertGraph(
+    'slow-graph',
+    [{ node_name: 'slow', namespace: NAMESPACE, identifier: 'slow', inputs: { label: '${{ store.label }}', hold: '${{ store.hold }}' } }],
+    {},
+    undefined,
+    { required_keys: ['label', 'hold'] },
+  );
+});
+
+after(async () => {
+  release?.();
+  await runtime?.stop(5000);
+  await serving;
+  sm?.close();
+  await cleanUp();
+  logger.configure({ writer: null });
+});
+
+async function runToSuccess(label: string): Promise<void> {
+  const { run_id } = await sm.trigger('slow-graph', {}, { label, hold: 'no' });
+  const run = await sm.waitForRun(run_id, 30000);
+  assert.equal(run.status, 'SUCCESS', JSON.stringify(run.states));
+  assert.deepEqual(run.states.map((state) => state.outputs), [{ done: label }]);
+}
+
+describe('reconnection to a restarted sidecar', () => {
+  it('finishes the task in flight when the sidecar drains, then serves the restarted sidecar', async () => {
+    const holding = new Promise<void>((resolve) => (entered = resolve));
+    const { run_id } = await sm.trigger('slow-graph', {}, { label: 'held', hold: 'yes' });
+    await holding;
+    // The task is released once the runtime got the Drain; the sidecar waits for its result
+    // before it exits.
+    onDrain = () => release!();
+    stack.sidecar.signalProcess('SIGTERM');
+    assert.equal(await stack.sidecar.waitForExit(30000), 0, stack.sidecar.output());
+    await stack.startSidecar();
+    const run = await sm.waitForRun(run_id, 30000);
+    assert.equal(run.status, 'SUCCESS', JSON.stringify(run.states));
+    assert.deepEqual(run.states.map((state) => [state.status, state.outputs]), [['SUCCESS', { done: 'held' }]]);
+    assert.deepEqual(executions.filter((label) => label === 'held'), ['held']);
+    await runToSuccess('after-drain');
+  });
+
+  it('reconnects after the sidecar crashed', async () => {
+    stack.sidecar.signalProcess('SIGKILL');
+    await stack.sidecar.waitForExit();
+    await stack.startSidecar();
+    await runToSuccess('after-crash');
+    assert.ok(executions.includes('after-crash'));
+  });
+});
