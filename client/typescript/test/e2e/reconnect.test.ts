@@ -1,6 +1,6 @@
 // A Runtime survives the sidecar going away: a drained stop (SIGTERM, the task in flight
 // finishes and is reported) and a crash (SIGKILL); it reconnects to the restarted sidecar and
-// serves the next runs.
+// serves the next runs. A Hello the real sidecar refuses rejects start() with its message.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
@@ -105,5 +105,38 @@ describe('reconnection to a restarted sidecar', () => {
     await stack.startSidecar();
     await runToSuccess('after-crash');
     assert.ok(executions.includes('after-crash'));
+  });
+});
+
+describe('a Hello the sidecar refuses', () => {
+  it('rejects start() with the sidecar message for an invalid node name', async () => {
+    class BadName extends BaseNode {
+      static override name = 'bad name!';
+      async execute() {
+        return {};
+      }
+    }
+    const refused = new Runtime(NAMESPACE, 'refused-runtime', [BadName], { sidecarAddress: stack.address, handleSignals: false });
+    await assert.rejects(refused.start(), {
+      message: /^The sidecar at unix:.* rejected the Hello of runtime "refused-runtime": Hello\.nodes\[0\]\.name "bad name!" is not a valid name/,
+      code: 3,
+    });
+  });
+
+  it('rejects start() for a node another worker serves with a different definition', async () => {
+    class OtherSlow extends BaseNode {
+      static override name = 'slow';
+      static override Inputs = z.object({ label: z.string() });
+      static override Outputs = z.object({ done: z.string() });
+      async execute() {
+        return { done: 'never' };
+      }
+    }
+    const conflicting = new Runtime(NAMESPACE, 'reconnect-runtime', [OtherSlow], { sidecarAddress: stack.address, handleSignals: false });
+    await assert.rejects(conflicting.start(), (error: Error & { code?: number }) => {
+      assert.equal(error.code, 9);
+      assert.match(error.message, /rejected the Hello of runtime "reconnect-runtime": .*slow/);
+      return true;
+    });
   });
 });
