@@ -182,6 +182,11 @@ class WorkerSession:
         # Any other kind comes from a newer protocol revision and is ignored.
 
     def _start(self, task: pb.Task) -> None:
+        if self._half_closed:
+            # Sent before the sidecar saw the half-close; its result could not be sent, and the
+            # sidecar gives the state to another worker.
+            logger.debug("Task %s arrived after the stream was half-closed; not run", task.state_id)
+            return
         if task.state_id in self._in_flight:
             logger.warning("The sidecar sent task %s twice; the second copy is ignored", task.state_id)
             return

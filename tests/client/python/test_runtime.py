@@ -219,6 +219,18 @@ class StopAndDrainTest(RuntimeTestCase):
         self.assertEqual(CANCELLED, [])
         self.assertTrue(self.fake.node_host.streams.empty())
 
+    async def test_task_arriving_after_the_half_close_is_not_run(self):
+        runtime, run = self.start_runtime()
+        stream, _ = await self.connect(runtime)
+        runtime.stop()
+        await stream.expect("set_slots")
+        await stream.expect_half_close()
+        stream.send(task=task("s1", "Block", id="s1"))
+        await self.logs.wait_for("Task s1 arrived after the stream was half-closed; not run")
+        stream.finish()
+        self.assertIsNone(await self.wait_done(run))
+        self.assertNotIn("s1", STARTED)
+
     async def test_stop_timeout_cancels_tasks_that_do_not_finish(self):
         runtime, run = self.start_runtime()
         stream, _ = await self.connect(runtime)
