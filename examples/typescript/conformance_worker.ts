@@ -100,9 +100,18 @@ try {
   if (!markerDir) throw new Error('CONFORMANCE_MARKER_DIR is not set');
   const runtime = new Runtime('conformance', 'conformance-typescript', selectedNodes());
   const serving = runtime.start();
-  serving.catch(() => undefined); // reported below, through waitUntilRegistered or await serving
-  await runtime.waitUntilRegistered(120000);
-  process.stdout.write('ready\n');
+  runtime.waitUntilRegistered(120000).then(
+    () => process.stdout.write('ready\n'),
+    () => {
+      // A refused Hello rejects `serving` (reported below) and a SIGTERM before the
+      // registration is no failure; only a registration that never came is.
+      if (runtime.isRunning) {
+        process.stderr.write('conformance_worker: the nodes were not registered within 120 s\n');
+        process.exitCode = 1;
+        void runtime.stop();
+      }
+    },
+  );
   await serving;
 } catch (error) {
   process.stderr.write(`conformance_worker: ${(error as Error).message}\n`);

@@ -210,6 +210,11 @@ export class Runtime {
     });
   }
 
+  /** Whether start() was called and the runtime has not stopped yet. */
+  get isRunning(): boolean {
+    return this.phase === 'running' && !this.stopping;
+  }
+
   /** Whether the sidecar currently reports the nodes registered. */
   get isRegistered(): boolean {
     return this.registered;

@@ -66,6 +66,18 @@ describe('conformance worker', () => {
     await Promise.all([stopWorker(first), stopWorker(second)]);
   });
 
+  it('exits 0 on SIGTERM also before it is registered', async () => {
+    const nowhere = `unix:${join(makeTempDir(), 'none.sock')}`;
+    const worker = startProcess('conformance_worker(no sidecar)', process.execPath, [join(EXAMPLES_DIR, 'conformance_worker.js')], {
+      EXOSPHERE_SIDECAR_ADDRESS: nowhere,
+      CONFORMANCE_MARKER_DIR: makeTempDir(),
+    });
+    await worker.waitForStderrLine(/Could not connect to the sidecar at unix:.*none\.sock/);
+    worker.signalProcess('SIGTERM');
+    assert.equal(await worker.waitForExit(), 0, worker.output());
+    assert.deepEqual(worker.stdout, []);
+  });
+
   it('refuses unknown node names and a missing marker directory', async () => {
     const unknown = startProcess('conformance_worker(bad)', process.execPath, [join(EXAMPLES_DIR, 'conformance_worker.js')], stack.workerEnv({ CONFORMANCE_MARKER_DIR: makeTempDir(), CONFORMANCE_NODES: 'cf_start,cf_nope' }));
     assert.equal(await unknown.waitForExit(), 1);

@@ -32,7 +32,10 @@ export class TestProcess {
       this.stdout.push(line);
       for (const waiter of [...this.lineWaiters]) waiter();
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.stderr.push(line);
+      for (const waiter of [...this.lineWaiters]) waiter();
+    });
     this.exited = new Promise((resolve) => {
       const ended = () => {
         live.delete(this);
@@ -63,10 +66,19 @@ export class TestProcess {
 
   /** The first stdout line (from `from` on) that matches; rejects if the process exits first. */
   waitForLine(pattern: RegExp | string, timeoutMs = DEFAULT_TIMEOUT_MS, from = 0): Promise<string> {
+    return this.waitForOutput(this.stdout, pattern, timeoutMs, from);
+  }
+
+  /** The first stderr line that matches; rejects if the process exits first. */
+  waitForStderrLine(pattern: RegExp | string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+    return this.waitForOutput(this.stderr, pattern, timeoutMs, 0);
+  }
+
+  private waitForOutput(lines: string[], pattern: RegExp | string, timeoutMs: number, from: number): Promise<string> {
     const matches = (line: string) => (typeof pattern === 'string' ? line === pattern : pattern.test(line));
     return new Promise((resolve, reject) => {
       const check = () => {
-        const line = this.stdout.slice(from).find(matches);
+        const line = lines.slice(from).find(matches);
         if (line !== undefined) {
           done();
           resolve(line);
