@@ -254,6 +254,8 @@ class Runtime(SessionListener):
                 pass
 
     def _request_stop(self, timeout: Optional[float]) -> None:
+        if self._done_event.is_set():
+            return
         if self._stopping:
             logger.warning("Stopping at once: tasks still running are cancelled")
             self._abort()

@@ -133,6 +133,15 @@ class E2EStack:
         await self.sidecar.wait_for_line("listening on ", "stdout")
         await self.sidecar.wait_for_line("devserver on ", "stdout")
 
+    async def restart_sidecar(self) -> int:
+        """Stops the sidecar with SIGTERM (it drains its workers) and starts a new one on the
+        same address, with a new, empty devserver. Returns the old one's exit code."""
+        old = self.sidecar
+        code = await old.terminate()
+        self.processes.remove(old)
+        await self.start_sidecar()
+        return code
+
     async def start_worker(self, name: str, script: str, *args: str, **env: str) -> Process:
         process = await start_process(
             name, [PYTHON, os.path.join(EXAMPLES_DIR, script), *args],

@@ -20,14 +20,14 @@ class LogCapture(logging.Handler):
         self.messages.append(record.getMessage())
         self._changed.set()
 
-    async def wait_for(self, text: str, timeout: float = STEP_TIMEOUT) -> str:
-        """The first message containing `text`, waiting for it if needed."""
+    async def wait_for(self, text: str, timeout: float = STEP_TIMEOUT, count: int = 1) -> str:
+        """The `count`-th message containing `text`, waiting for it if needed."""
 
         async def find() -> str:
             while True:
-                for message in self.messages:
-                    if text in message:
-                        return message
+                found = [message for message in self.messages if text in message]
+                if len(found) >= count:
+                    return found[count - 1]
                 self._changed.clear()
                 await self._changed.wait()
 
@@ -35,7 +35,7 @@ class LogCapture(logging.Handler):
 
 
 def install() -> LogCapture:
-    """Routes the package's records to a new LogCapture only; returns a remover's owner."""
+    """Routes the package's records to a new LogCapture only (see uninstall)."""
     capture = LogCapture()
     logger = logging.getLogger("exosphere_sidecar")
     logger.addHandler(capture)

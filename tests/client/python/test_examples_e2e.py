@@ -8,7 +8,18 @@ import json
 import threading
 import unittest
 
-from exosphere_sidecar import GraphNodeModel, RetryPolicyModel, StateManager
+import grpc
+from pydantic import BaseModel
+
+import log_capture
+from exosphere_sidecar import (
+    BaseNode,
+    GraphNodeModel,
+    HelloRejectedError,
+    RetryPolicyModel,
+    Runtime,
+    StateManager,
+)
 from e2e_support import RUN_TIMEOUT, STARTUP_TIMEOUT, E2EStack
 
 REGISTERED = "registered with the state manager"
@@ -150,6 +161,64 @@ class ExamplesTest(ExampleTestCase):
         program = await self.stack.start_worker("greeting.py", "greeting.py", "Exosphere")
         self.assertEqual(await program.wait(timeout=RUN_TIMEOUT), 0, program.describe())
         self.assertEqual(program.lines["stdout"], ["Hello, Exosphere!"])
+
+
+class Echo(BaseNode):
+    class Inputs(BaseModel):
+        text: str
+
+    class Outputs(BaseModel):
+        text: str
+
+    async def execute(self):
+        return self.Outputs(text=self.inputs.text)
+
+
+class RealSidecarTest(ExampleTestCase):
+    """An in-process Runtime against the real sidecar: rejected Hellos, and a sidecar restart."""
+
+    def start_runtime(self, name, **options):
+        runtime = Runtime("MyProject", name, [Echo], sidecar_address=self.stack.address,
+                          handle_signals=False, initial_backoff=0.05, max_backoff=0.5, **options)
+        serving = asyncio.ensure_future(runtime.start_async())
+
+        async def stop():
+            runtime.stop(timeout=5)
+            await asyncio.gather(serving, return_exceptions=True)
+
+        self.addAsyncCleanup(stop)
+        return runtime, serving
+
+    async def test_invalid_hello_makes_start_raise_the_sidecar_message(self):
+        runtime, serving = self.start_runtime("not a valid name!")
+        with self.assertRaises(HelloRejectedError) as caught:
+            await asyncio.wait_for(serving, STARTUP_TIMEOUT)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("Hello.runtime_name", str(caught.exception))
+
+    async def test_node_served_under_another_runtime_name_is_a_failed_precondition(self):
+        first, _ = self.start_runtime("first")
+        await first.wait_until_registered(STARTUP_TIMEOUT)
+        second, serving = self.start_runtime("second")
+        with self.assertRaises(HelloRejectedError) as caught:
+            await asyncio.wait_for(serving, STARTUP_TIMEOUT)
+        self.assertEqual(caught.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("Echo", caught.exception.details)
+
+    async def test_runtime_follows_a_sidecar_restart(self):
+        logs = log_capture.install()
+        self.addCleanup(log_capture.uninstall, logs)
+        runtime, serving = self.start_runtime("restarts")
+        for attempt in (1, 2):
+            await logs.wait_for("registered with the state manager", STARTUP_TIMEOUT, attempt)
+            await self.single_node_graph("echo", "Echo", {"text": f"attempt {attempt}"})
+            run = await self.manager.trigger("echo")
+            result = await self.manager.wait_for_run(run["run_id"], timeout=RUN_TIMEOUT)
+            self.assertEqual(self.only_state(result)["outputs"], {"text": f"attempt {attempt}"})
+            if attempt == 1:
+                self.assertEqual(await self.stack.restart_sidecar(), 0)
+                await logs.wait_for("The sidecar is draining")
+        self.assertFalse(serving.done())
 
 
 if __name__ == "__main__":
