@@ -17,7 +17,20 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from exosphere_sidecar import BaseNode, HelloRejectedError, PruneSignal, ReQueueAfterSignal, Runtime
+try:
+    import exosphere_sidecar  # noqa: F401 - installed, or on PYTHONPATH
+except ImportError:
+    # Run from the repository without PYTHONPATH: use the package next to this file's tree.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "client", "python"))
+
+from exosphere_sidecar import (  # noqa: E402 - after the fallback above
+    BaseNode,
+    HelloRejectedError,
+    PruneSignal,
+    ReQueueAfterSignal,
+    Runtime,
+)
 
 NAMESPACE = "conformance"
 RUNTIME_NAME = "conformance-python"

@@ -28,12 +28,14 @@ def bin_dir() -> str:
     return directory
 
 
-def worker_env(sidecar_address: str, **extra: str) -> dict:
-    """The environment of a Python worker process: the package on PYTHONPATH, the sidecar's
-    address, default logging on (the tests read the runtime's log lines)."""
+def worker_env(sidecar_address: str, pythonpath: bool = True, **extra: str) -> dict:
+    """The environment of a Python worker process: the package on PYTHONPATH (unless
+    `pythonpath` is false), the sidecar's address, default logging on (the tests read the
+    runtime's log lines)."""
     env = {key: value for key, value in os.environ.items()
-           if key != "EXOSPHERE_DISABLE_DEFAULT_LOGGING"}
-    env["PYTHONPATH"] = PACKAGE_DIR
+           if key not in ("EXOSPHERE_DISABLE_DEFAULT_LOGGING", "PYTHONPATH")}
+    if pythonpath:
+        env["PYTHONPATH"] = PACKAGE_DIR
     env["EXOSPHERE_SIDECAR_ADDRESS"] = sidecar_address
     env["EXOSPHERE_LOG_LEVEL"] = "INFO"
     env["PYTHONUNBUFFERED"] = "1"
@@ -133,19 +135,19 @@ class E2EStack:
         await self.sidecar.wait_for_line("listening on ", "stdout")
         await self.sidecar.wait_for_line("devserver on ", "stdout")
 
-    async def restart_sidecar(self) -> int:
+    async def restart_sidecar(self) -> None:
         """Stops the sidecar with SIGTERM (it drains its workers) and starts a new one on the
-        same address, with a new, empty devserver. Returns the old one's exit code."""
+        same address, with a new, empty devserver."""
         old = self.sidecar
-        code = await old.terminate()
+        await old.terminate()
         self.processes.remove(old)
         await self.start_sidecar()
-        return code
 
-    async def start_worker(self, name: str, script: str, *args: str, **env: str) -> Process:
+    async def start_worker(self, name: str, script: str, *args: str, pythonpath: bool = True,
+                           **env: str) -> Process:
         process = await start_process(
             name, [PYTHON, os.path.join(EXAMPLES_DIR, script), *args],
-            env=worker_env(self.address, **env), cwd=self.dir)
+            env=worker_env(self.address, pythonpath, **env), cwd=self.dir)
         self.processes.append(process)
         return process
 

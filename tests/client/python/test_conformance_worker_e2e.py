@@ -53,11 +53,12 @@ class ConformanceWorkerTest(unittest.IsolatedAsyncioTestCase):
         self.markers = os.path.join(self.stack.dir, "markers")
         os.mkdir(self.markers)
 
-    async def start_worker(self, name, nodes=None):
+    async def start_worker(self, name, nodes=None, pythonpath=True):
         env = {"CONFORMANCE_MARKER_DIR": self.markers}
         if nodes is not None:
             env["CONFORMANCE_NODES"] = nodes
-        worker = await self.stack.start_worker(name, "conformance_worker.py", **env)
+        worker = await self.stack.start_worker(name, "conformance_worker.py",
+                                               pythonpath=pythonpath, **env)
         await worker.wait_for_line("ready", "stdout")
         self.assertEqual(worker.lines["stdout"], ["ready"])
         return worker
@@ -85,7 +86,9 @@ class ConformanceWorkerTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(await worker.terminate(), 0, worker.describe())
 
     async def test_one_worker_serves_every_node(self):
-        worker = await self.start_worker("conformance-python")
+        # Started like the cross-language harness does: no PYTHONPATH, the worker finds the
+        # package in the repository.
+        worker = await self.start_worker("conformance-python", pythonpath=False)
         await self.run_conformance_graph([worker])
 
     async def test_nodes_split_over_two_workers_sharing_the_markers(self):
