@@ -177,6 +177,11 @@ class Echo(BaseNode):
 class RealSidecarTest(ExampleTestCase):
     """An in-process Runtime against the real sidecar: rejected Hellos, and a sidecar restart."""
 
+    async def asyncSetUp(self):
+        await super().asyncSetUp()
+        self.logs = log_capture.install()
+        self.addCleanup(log_capture.uninstall, self.logs)
+
     def start_runtime(self, name, **options):
         runtime = Runtime("MyProject", name, [Echo], sidecar_address=self.stack.address,
                           handle_signals=False, initial_backoff=0.05, max_backoff=0.5, **options)
@@ -195,6 +200,7 @@ class RealSidecarTest(ExampleTestCase):
             await asyncio.wait_for(serving, STARTUP_TIMEOUT)
         self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("Hello.runtime_name", str(caught.exception))
+        await self.logs.wait_for("rejected the Hello of runtime \"not a valid name!\"")
 
     async def test_node_served_under_another_runtime_name_is_a_failed_precondition(self):
         first, _ = self.start_runtime("first")
@@ -206,8 +212,7 @@ class RealSidecarTest(ExampleTestCase):
         self.assertIn("Echo", caught.exception.details)
 
     async def test_runtime_follows_a_sidecar_restart(self):
-        logs = log_capture.install()
-        self.addCleanup(log_capture.uninstall, logs)
+        logs = self.logs
         runtime, serving = self.start_runtime("restarts")
         for attempt in (1, 2):
             await logs.wait_for("registered with the state manager", STARTUP_TIMEOUT, attempt)
