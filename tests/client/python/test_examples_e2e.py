@@ -84,6 +84,11 @@ class ExamplesTest(ExampleTestCase):
         await self.single_node_graph("robust", "RobustNode", {"data": "x"},
                                      retry_policy=RetryPolicyModel(max_retries=1,
                                                                    backoff_factor=10))
+        stored = await self.manager.get_graph("robust")
+        self.assertEqual(stored["retry_policy"], {"max_retries": 1, "strategy": "EXPONENTIAL",
+                                                  "backoff_factor": 10, "exponent": 2,
+                                                  "max_delay": None})
+        self.assertEqual(stored["nodes"][0]["node_name"], "RobustNode")
         result = await self.run_graph("robust", worker)
         self.assertEqual(result["status"], "FAILED")
         self.assertEqual([(s["status"], s["error"]) for s in result["states"]],
