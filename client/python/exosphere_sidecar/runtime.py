@@ -243,9 +243,8 @@ class Runtime(SessionListener):
             delay = backoff.next()
             logger.log(
                 logging.INFO if outcome.welcomed else logging.WARNING,
-                "%s %s (%s: %s); reconnecting in %.0f ms",
-                "The stream to the sidecar at" if outcome.welcomed
-                else "Could not connect to the sidecar at",
+                "%s the sidecar at %s (%s: %s); reconnecting in %.0f ms",
+                "Lost the stream to" if outcome.welcomed else "Could not connect to",
                 self._address, outcome.code.name, outcome.details, delay * 1000,
             )
             try:
