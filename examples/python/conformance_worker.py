@@ -12,10 +12,15 @@ The node classes carry the node names, since a node's name is its class name.
 
 import asyncio
 import os
+import signal
 import sys
 from datetime import timedelta
 
-from pydantic import BaseModel
+# Until the runtime installs its own handler (finish the tasks in flight, then stop), nothing
+# runs: a SIGTERM during start-up just ends the worker successfully.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+from pydantic import BaseModel  # noqa: E402
 
 try:
     import exosphere_sidecar  # noqa: F401 - installed, or on PYTHONPATH

@@ -2,20 +2,25 @@
 graph of tests/conformance/README.md to the expected final states, alone and split over two
 worker processes that share the marker directory."""
 
+import asyncio
 import collections
 import os
 import unittest
 
+from pydantic import BaseModel
+
 from exosphere_sidecar import (
+    BaseNode,
     GraphNodeModel,
     RetryPolicyModel,
     RetryStrategyEnum,
+    Runtime,
     StateManager,
     StoreConfigModel,
     UnitesModel,
     UnitesStrategyEnum,
 )
-from e2e_support import RUN_TIMEOUT, E2EStack
+from e2e_support import RUN_TIMEOUT, STARTUP_TIMEOUT, E2EStack
 
 NAMESPACE = "conformance"
 STORE = {"text": " alpha, flaky, skip, later, beta ", "suffix": "!"}
@@ -97,6 +102,50 @@ class ConformanceWorkerTest(unittest.IsolatedAsyncioTestCase):
                                          "cf_transform, cf_collect")
         await self.run_conformance_graph([everything, second])
 
+
+class ConformanceWorkerLifecycleTest(unittest.IsolatedAsyncioTestCase):
+    async def test_sigterm_before_the_registration_exits_0_without_ready(self):
+        stack = E2EStack()
+        self.addAsyncCleanup(stack.close)
+        # No sidecar at the address: the worker keeps trying to connect.
+        worker = await stack.start_worker("conformance-python", "conformance_worker.py",
+                                          CONFORMANCE_MARKER_DIR=stack.dir)
+        await worker.wait_for_line("Could not connect to the sidecar")
+        self.assertEqual(await worker.terminate(), 0, worker.describe())
+        self.assertEqual(worker.lines["stdout"], [])
+
+    async def test_rejected_hello_exits_1_with_the_reason(self):
+        stack = E2EStack()
+        self.addAsyncCleanup(stack.close)
+        await stack.start_sidecar()
+
+        class cf_start(BaseNode):  # noqa: N801 - the node name the worker also serves
+            class Inputs(BaseModel):
+                text: str
+
+            class Outputs(BaseModel):
+                text: str
+
+            async def execute(self):
+                return self.Outputs(text=self.inputs.text)
+
+        other = Runtime(NAMESPACE, "another-runtime", [cf_start], sidecar_address=stack.address,
+                        handle_signals=False)
+        serving = asyncio.ensure_future(other.start_async())
+
+        async def stop_other():
+            other.stop(timeout=5)
+            await asyncio.gather(serving, return_exceptions=True)
+
+        self.addAsyncCleanup(stop_other)
+        await other.wait_until_registered(STARTUP_TIMEOUT)
+        worker = await stack.start_worker("conformance-python", "conformance_worker.py",
+                                          CONFORMANCE_MARKER_DIR=stack.dir)
+        self.assertEqual(await worker.wait(), 1, worker.describe())
+        self.assertEqual(worker.lines["stdout"], [])
+        self.assertTrue(any(line.startswith("conformance_worker: The sidecar at ")
+                            and "another-runtime" in line for line in worker.lines["stderr"]),
+                        worker.describe())
 
 if __name__ == "__main__":
     unittest.main()
