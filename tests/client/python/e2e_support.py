@@ -127,21 +127,21 @@ class E2EStack:
         self.sidecar: Optional[Process] = None
         self.processes: List[Process] = []
 
-    async def start_sidecar(self) -> None:
+    async def start_sidecar(self, *flags: str) -> None:
         self.sidecar = await start_process("exosphere-sidecar", [
             os.path.join(bin_dir(), "exosphere-sidecar"), "--dev", "--listen", self.address,
-            "--poll-interval-ms", "50", "--log-level", "warn"])
+            "--poll-interval-ms", "50", "--log-level", "warn", *flags])
         self.processes.append(self.sidecar)
         await self.sidecar.wait_for_line("listening on ", "stdout")
         await self.sidecar.wait_for_line("devserver on ", "stdout")
 
-    async def restart_sidecar(self) -> None:
+    async def restart_sidecar(self, *flags: str) -> None:
         """Stops the sidecar with SIGTERM (it drains its workers) and starts a new one on the
-        same address, with a new, empty devserver."""
+        same address with `flags`, and a new, empty devserver."""
         old = self.sidecar
         await old.terminate()
         self.processes.remove(old)
-        await self.start_sidecar()
+        await self.start_sidecar(*flags)
 
     async def start_worker(self, name: str, script: str, *args: str, pythonpath: bool = True,
                            **env: str) -> Process:

@@ -179,6 +179,25 @@ class Echo(BaseNode):
         return self.Outputs(text=self.inputs.text)
 
 
+class Hang(BaseNode):
+    """Runs until cancelled; records the cancellation."""
+
+    cancelled = None
+
+    class Inputs(BaseModel):
+        text: str
+
+    class Outputs(BaseModel):
+        text: str
+
+    async def execute(self):
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            Hang.cancelled.set()
+            raise
+
+
 class RealSidecarTest(ExampleTestCase):
     """An in-process Runtime against the real sidecar: rejected Hellos, and a sidecar restart."""
 
@@ -215,6 +234,29 @@ class RealSidecarTest(ExampleTestCase):
             await asyncio.wait_for(serving, STARTUP_TIMEOUT)
         self.assertEqual(caught.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
         self.assertIn("Echo", caught.exception.details)
+
+    async def test_deadline_cancels_the_node_and_the_state_is_errored(self):
+        await self.stack.restart_sidecar("--default-deadline-ms", "300")
+        Hang.cancelled = asyncio.Event()
+        runtime = Runtime("MyProject", "hangs", [Hang], sidecar_address=self.stack.address,
+                          handle_signals=False)
+        serving = asyncio.ensure_future(runtime.start_async())
+
+        async def stop():
+            runtime.stop(timeout=5)
+            await asyncio.gather(serving, return_exceptions=True)
+
+        self.addAsyncCleanup(stop)
+        await runtime.wait_until_registered(STARTUP_TIMEOUT)
+        await self.single_node_graph("hang", "Hang", {"text": "x"},
+                                     retry_policy=RetryPolicyModel(max_retries=0))
+        run = await self.manager.trigger("hang")
+        result = await self.manager.wait_for_run(run["run_id"], timeout=RUN_TIMEOUT)
+        state = self.only_state(result)
+        self.assertEqual(state["status"], "ERRORED")
+        self.assertIn("deadline exceeded", state["error"])
+        await asyncio.wait_for(Hang.cancelled.wait(), STARTUP_TIMEOUT)
+        self.assertEqual([m for m in self.logs.messages if "rejected the result" in m], [])
 
     async def test_runtime_follows_a_sidecar_restart(self):
         logs = self.logs
