@@ -34,8 +34,12 @@ export type RetryPolicyInput = Partial<Omit<RetryPolicyModel, 'strategy'>> & {
 /** A cron trigger of a graph: `{ expression }` or the state manager's `{ type: "CRON", value: { expression } }`. */
 export type CronTrigger = { expression: string } | { type?: 'CRON'; value: { expression: string } };
 
-/** A graph as the state manager returns it (the shape the SDK's upsertGraph and getGraph return). */
+/**
+ * A graph as the state manager returns it (the shape the SDK's upsertGraph and getGraph return,
+ * typed `any` there: hence the index signature, so that code reading other fields compiles).
+ */
 export interface GraphResponse {
+  [field: string]: any;
   name: string;
   namespace: string;
   nodes: {
