@@ -160,7 +160,9 @@ export async function cleanUp(): Promise<void> {
   tempDirs.clear();
 }
 
-// Last resort if the test process itself is ended: no child outlives it.
+// Last resort when a test file ends without cleanUp() (a failed hook): no child outlives it and
+// no temporary directory stays behind.
 process.on('exit', () => {
   for (const testProcess of live) testProcess.signalProcess('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
