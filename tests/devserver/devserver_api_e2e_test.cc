@@ -209,7 +209,7 @@ TEST_F(ApiE2eTest, StructuralErrorsAre400AndNothingIsWritten) {
 
 class SlowVerificationE2eTest : public DevserverE2eTest {
  protected:
-  std::vector<std::string> ExtraArgs() const override { return {"--verify-delay-ms", "500"}; }
+  std::vector<std::string> ExtraArgs() const override { return {"--verify-delay-ms", "1500"}; }
 };
 
 TEST_F(SlowVerificationE2eTest, TriggerIsRefusedWhileTheGraphIsPending) {

@@ -91,11 +91,15 @@ TEST_F(FakeClockCronTest, FiresOnScheduleAndCatchesUpMissedSlotsOneByOne) {
   ASSERT_EQ(client_->AwaitValidation("ticker")["validation_status"], "VALID");
   EXPECT_EQ(RunTotal(*client_), 0);
 
-  // 12:05 is the first slot (early firing is covered by cron_scheduler_test).
+  // 12:05 is the first slot (early firing is covered by cron_scheduler_test). The clock only
+  // moves once the cron thread waits on it: a jump during a check would leave the missed slots
+  // for the next boundary, which a fake clock never reaches by itself.
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
   clock_.Advance(absl::Minutes(5));
   EXPECT_EQ(AwaitRunTotal(1), 1);
 
   // Half an hour passes in one step: 12:10 .. 12:35 fire one by one.
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
   clock_.Advance(absl::Minutes(30));
   EXPECT_EQ(AwaitRunTotal(7), 7);
   Json claimed = client_->AwaitClaims({"Tick"}, 7);

@@ -318,14 +318,14 @@ TEST_F(RunsE2eTest, ReEnqueueAfterResetsAnyStateAfterADelay) {
   client_->AwaitRunGraph(run_id, AllSettled);
   // No status guard: a finished state runs again.
   const absl::Time requeued = absl::Now();
-  Reply reply = client_->ReEnqueueAfter(Id(state[0]), 250);
+  Reply reply = client_->ReEnqueueAfter(Id(state[0]), 1500);
   EXPECT_EQ(reply.body["status"], "CREATED");
-  EXPECT_GE(reply.body["enqueue_after"].get<int64_t>(), absl::ToUnixMillis(requeued) + 250);
+  EXPECT_GE(reply.body["enqueue_after"].get<int64_t>(), absl::ToUnixMillis(requeued) + 1500);
   EXPECT_EQ(client_->Enqueue({"Once"}, 1).size(), 0u);
   Json again = client_->AwaitClaims({"Once"}, 1, absl::Seconds(10));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(Id(again[0]), Id(state[0]));
-  EXPECT_GE(absl::Now() - requeued, absl::Milliseconds(250));
+  EXPECT_GE(absl::Now() - requeued, absl::Milliseconds(1500));
   // Outputs are left as they were.
   EXPECT_EQ(client_->NodeDetails("again", run_id, Id(state[0]))["outputs"]["x"], "1");
   Reply zero = client_->ReEnqueueAfter(Id(state[0]), 0);
@@ -424,10 +424,11 @@ TEST_F(RunsE2eTest, StartDelayHoldsTheRootState) {
   DeployGraph("later", {{"Late", {}, {}, {}}},
               GraphJson(Json::array({NodeJson("Late", "late", Json::object())})));
   const absl::Time triggered = absl::Now();
-  ASSERT_FALSE(client_->Trigger("later", {{"start_delay", 300}}).empty());
+  // Long enough that the immediate claim below cannot race it even on a loaded machine.
+  ASSERT_FALSE(client_->Trigger("later", {{"start_delay", 1500}}).empty());
   EXPECT_EQ(client_->Enqueue({"Late"}, 1).size(), 0u);
   EXPECT_EQ(client_->AwaitClaims({"Late"}, 1, absl::Seconds(10)).size(), 1u);
-  EXPECT_GE(absl::Now() - triggered, absl::Milliseconds(300));
+  EXPECT_GE(absl::Now() - triggered, absl::Milliseconds(1500));
 }
 
 }  // namespace

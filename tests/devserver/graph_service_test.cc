@@ -123,6 +123,25 @@ TEST_F(GraphServiceTest, AnOlderVerificationDoesNotOverwriteANewerUpsert) {
   });
 }
 
+TEST_F(GraphServiceTest, AMalformedRegisteredSchemaMakesTheGraphInvalidWithTheUnexpectedPrefix) {
+  store_->Transact([](Tables& tables) {
+    RegisteredNode node;
+    node.name = "A";
+    node.namespace_name = "ns";
+    node.inputs_schema = {{"properties", "not an object"}};
+    tables.PutNode(node);
+  });
+  ASSERT_OK(service_->UpsertGraph("ns", "g", SingleNode({})).status());
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  clock_.Advance(absl::Hours(1));
+  tasks_->Shutdown();
+  ASSERT_OK_AND_ASSIGN(Json graph, service_->GetGraph("ns", "g"));
+  EXPECT_EQ(graph["validation_status"], "INVALID");
+  ASSERT_EQ(graph["validation_errors"].size(), 1u);
+  EXPECT_THAT(graph["validation_errors"][0].get<std::string>(),
+              ::testing::StartsWith("Validation failed due to unexpected error: "));
+}
+
 TEST_F(GraphServiceTest, GetGraphNotFound) {
   EXPECT_THAT(service_->GetGraph("ns", "nope"),
               StatusIs(absl::StatusCode::kNotFound,
