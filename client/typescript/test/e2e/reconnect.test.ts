@@ -140,3 +140,37 @@ describe('a Hello the sidecar refuses', () => {
     });
   });
 });
+
+describe('a node deadline', () => {
+  it('cancels the task when the deadline passes; the state is errored and the node sees the abort', async () => {
+    let aborted: Promise<string> | undefined;
+    class Stuck extends BaseNode {
+      static override name = 'stuck';
+      static override deadlineMs = 300;
+      static override Inputs = z.object({ x: z.string() });
+      async execute() {
+        const signal = this.abortSignal;
+        aborted = new Promise((resolve) => signal.addEventListener('abort', () => resolve(String(signal.reason?.message))));
+        await aborted;
+        return {};
+      }
+    }
+    const stuckRuntime = new Runtime(NAMESPACE, 'stuck-runtime', [Stuck], { sidecarAddress: stack.address, handleSignals: false });
+    const stuckServing = stuckRuntime.start();
+    try {
+      await stuckRuntime.waitUntilRegistered(20000);
+      await sm.upsertGraph('stuck-graph', [{ node_name: 'stuck', namespace: NAMESPACE, identifier: 'stuck', inputs: { x: 'y' } }], {}, {
+        max_retries: 0,
+      });
+      const { run_id } = await sm.trigger('stuck-graph');
+      const run = await sm.waitForRun(run_id, 30000);
+      assert.equal(run.status, 'FAILED');
+      assert.deepEqual(run.states.map((state) => state.status), ['ERRORED']);
+      assert.match(run.states[0]!.error, /deadline exceeded after 300 ms/);
+      assert.match(await aborted!, /^deadline exceeded after 300 ms/);
+    } finally {
+      await stuckRuntime.stop(5000);
+      await stuckServing;
+    }
+  });
+});
