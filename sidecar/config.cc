@@ -114,6 +114,7 @@ std::string DescribeConfig(const SidecarConfig& config) {
       " reconnect_grace=", Millis(config.reconnect_grace),
       " handback_delay=", Millis(config.handback_delay),
       " drain_timeout=", Millis(config.drain_timeout),
+      " journal_dir=", config.journal_dir.empty() ? "off" : config.journal_dir,
       config.ca_file.empty() ? "" : absl::StrCat(" ca_file=", config.ca_file),
       config.client_cert_file.empty() ? ""
                                       : absl::StrCat(" client_cert=", config.client_cert_file));

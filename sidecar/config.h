@@ -43,6 +43,8 @@ struct SidecarConfig {
   absl::Duration reconnect_grace = absl::Seconds(10);
   absl::Duration handback_delay = absl::Seconds(1);
   absl::Duration drain_timeout = absl::Seconds(30);
+  // Crash recovery: where claimed states and undelivered reports are recorded (empty: off).
+  std::string journal_dir;
 
   // Embedded devserver (--dev).
   bool dev = false;

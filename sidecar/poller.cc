@@ -13,13 +13,14 @@
 namespace exosphere::sidecar {
 
 Poller::Poller(std::string ns, ClaimTarget& target, StateManagerClient& client, Clock& clock,
-               PollerOptions options, UnsentReports unsent_reports)
+               PollerOptions options, UnsentReports unsent_reports, Journal* journal)
     : ns_(std::move(ns)),
       target_(target),
       client_(client),
       clock_(clock),
       options_(options),
-      unsent_reports_(std::move(unsent_reports)) {
+      unsent_reports_(std::move(unsent_reports)),
+      journal_(journal) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -113,6 +114,7 @@ Poller::Round Poller::PollRound() {
                {"batch", absl::StrCat(batch)},
                {"nodes", absl::StrJoin(group->node_names, ",")}});
       claimed_any = true;
+      if (journal_ != nullptr) journal_->RecordClaimed(ns_, *claimed);
       target_.Dispatch(ns_, *std::move(claimed), claimed_at);
     }
     if (count < batch) exhausted.insert(group->node_names);

@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "sidecar/claim_target.h"
+#include "sidecar/journal.h"
 #include "sidecar/state_manager_client.h"
 
 namespace exosphere::sidecar {
@@ -48,8 +49,9 @@ class Poller {
  public:
   using UnsentReports = std::function<uint64_t()>;
 
+  // `journal` (optional, not owned) records each claimed state before it is dispatched.
   Poller(std::string ns, ClaimTarget& target, StateManagerClient& client, Clock& clock,
-         PollerOptions options, UnsentReports unsent_reports);
+         PollerOptions options, UnsentReports unsent_reports, Journal* journal = nullptr);
   // Stops and joins the thread.
   ~Poller();
   Poller(const Poller&) = delete;
@@ -86,6 +88,7 @@ class Poller {
   Clock& clock_;
   const PollerOptions options_;
   const UnsentReports unsent_reports_;
+  Journal* const journal_;
 
   mutable absl::Mutex mu_;
   uint64_t capacity_events_ ABSL_GUARDED_BY(mu_) = 0;

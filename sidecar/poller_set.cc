@@ -5,12 +5,13 @@
 namespace exosphere::sidecar {
 
 PollerSet::PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock,
-                     PollerOptions options, Poller::UnsentReports unsent_reports)
+                     PollerOptions options, Poller::UnsentReports unsent_reports, Journal* journal)
     : target_(target),
       client_(client),
       clock_(clock),
       options_(options),
-      unsent_reports_(std::move(unsent_reports)) {}
+      unsent_reports_(std::move(unsent_reports)),
+      journal_(journal) {}
 
 PollerSet::~PollerSet() { StopAll(); }
 
@@ -20,8 +21,9 @@ void PollerSet::OnCapacity(absl::string_view ns) {
   auto it = pollers_.find(ns);
   if (it == pollers_.end()) {
     // A new poller polls at once; no event needed.
-    pollers_.emplace(std::string(ns), std::make_unique<Poller>(std::string(ns), target_, client_,
-                                                               clock_, options_, unsent_reports_));
+    pollers_.emplace(std::string(ns),
+                     std::make_unique<Poller>(std::string(ns), target_, client_, clock_, options_,
+                                              unsent_reports_, journal_));
     return;
   }
   it->second->OnCapacity();

@@ -18,7 +18,7 @@ namespace exosphere::sidecar {
 class PollerSet final : public CapacityListener {
  public:
   PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock, PollerOptions options,
-            Poller::UnsentReports unsent_reports);
+            Poller::UnsentReports unsent_reports, Journal* journal = nullptr);
   ~PollerSet() override;
 
   void OnCapacity(absl::string_view ns) override ABSL_LOCKS_EXCLUDED(mu_);
@@ -35,6 +35,7 @@ class PollerSet final : public CapacityListener {
   Clock& clock_;
   const PollerOptions options_;
   const Poller::UnsentReports unsent_reports_;
+  Journal* const journal_;
 
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
+#include "common/status_macros.h"
+
 namespace exosphere::sidecar {
 
 Report Report::Executed(std::string state_id, std::vector<json::StringMap> outputs) {
@@ -66,6 +70,33 @@ json::Json Report::Body() const {
       return {{"enqueue_after", delay_ms}};
   }
   return json::Json::object();
+}
+
+absl::StatusOr<Report> Report::FromBody(absl::string_view endpoint, std::string state_id,
+                                        const json::Json& body) {
+  const std::string what = absl::StrCat("journaled ", endpoint, " report of ", state_id);
+  if (endpoint == "executed") {
+    EXO_ASSIGN_OR_RETURN(const json::Json* outputs, json::GetArray(body, "outputs", what));
+    std::vector<json::StringMap> maps;
+    for (const json::Json& output : *outputs) {
+      EXO_ASSIGN_OR_RETURN(json::StringMap map, json::ToStringMap(output, what));
+      maps.push_back(std::move(map));
+    }
+    return Executed(std::move(state_id), std::move(maps));
+  }
+  if (endpoint == "errored") {
+    EXO_ASSIGN_OR_RETURN(std::string error, json::GetString(body, "error", what));
+    return Errored(std::move(state_id), std::move(error));
+  }
+  if (endpoint == "prune") {
+    EXO_ASSIGN_OR_RETURN(const json::Json* data, json::GetObject(body, "data", what));
+    return Pruned(std::move(state_id), *data);
+  }
+  if (endpoint == "re-enqueue-after") {
+    EXO_ASSIGN_OR_RETURN(int64_t delay, json::GetInt(body, "enqueue_after", what));
+    return RequeueAfter(std::move(state_id), delay);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(what, ": unknown endpoint"));
 }
 
 absl::string_view KindName(Report::Kind kind) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 #include "common/json_util.h"
@@ -25,6 +26,10 @@ struct Report {
   absl::string_view Endpoint() const;
   // The request body, exactly as in the contract (section 2.6 to 2.9).
   json::Json Body() const;
+  // The inverse of Endpoint() and Body(), for reports read back from the journal.
+  // kInvalidArgument for an unknown endpoint or a body of the wrong shape.
+  static absl::StatusOr<Report> FromBody(absl::string_view endpoint, std::string state_id,
+                                         const json::Json& body);
 
   Kind kind = Kind::kErrored;
   std::string state_id;

@@ -12,13 +12,16 @@
 namespace exosphere::sidecar {
 
 struct Reporter::Pending {
-  Pending(std::string ns_in, Report report_in, const ReporterOptions& options)
+  Pending(std::string ns_in, Report report_in, const ReporterOptions& options, bool resent_in)
       : ns(std::move(ns_in)),
         report(std::move(report_in)),
-        backoff(options.initial_backoff, options.max_backoff) {}
+        backoff(options.initial_backoff, options.max_backoff),
+        resent(resent_in) {}
   std::string ns;
   Report report;
   Backoff backoff;
+  // Sent by a previous run already (maybe): "not queued" counts as applied from the start.
+  const bool resent;
   int attempts = 0;
 };
 
@@ -41,12 +44,13 @@ bool IsTransient(const absl::Status& status) {
 }  // namespace
 
 Reporter::Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
-                   ReporterOptions options, DeliveredCallback on_delivered)
+                   ReporterOptions options, DeliveredCallback on_delivered, Journal* journal)
     : client_(client),
       pool_(pool),
       scheduler_(scheduler),
       options_(options),
-      on_delivered_(std::move(on_delivered)) {}
+      on_delivered_(std::move(on_delivered)),
+      journal_(journal) {}
 
 Reporter::~Reporter() { Stop(); }
 
@@ -56,13 +60,24 @@ void Reporter::Stop() {
 }
 
 void Reporter::Submit(std::string ns, Report report) {
+  if (journal_ != nullptr) journal_->RecordResult(ns, report);
+  Enqueue(std::move(ns), std::move(report), /*resent=*/false);
+}
+
+void Reporter::Resubmit(std::string ns, Report report) {
+  Enqueue(std::move(ns), std::move(report), /*resent=*/true);
+}
+
+void Reporter::Enqueue(std::string ns, Report report, bool resent) {
   uint64_t id;
   {
     absl::MutexLock lock(&mu_);
     id = next_id_++;
-    pending_.emplace(id, std::make_unique<Pending>(std::move(ns), std::move(report), options_));
+    pending_.emplace(id,
+                     std::make_unique<Pending>(std::move(ns), std::move(report), options_, resent));
     ++stats_.submitted;
     ++stats_.unsent;
+    if (resent) ++stats_.resent;
   }
   pool_.Submit([this, id] { Attempt(id); });
 }
@@ -90,7 +105,8 @@ void Reporter::Attempt(uint64_t id) {
     Settle(id);
     return;
   }
-  if (pending->attempts > 1 && status.code() == absl::StatusCode::kFailedPrecondition &&
+  if ((pending->attempts > 1 || pending->resent) &&
+      status.code() == absl::StatusCode::kFailedPrecondition &&
       absl::StrContains(status.message(), "not queued")) {
     EXO_LOG(
         kInfo, "report_already_applied", "a retried report found the state already moved on",
@@ -127,7 +143,9 @@ void Reporter::Attempt(uint64_t id) {
 
 void Reporter::Settle(uint64_t id) {
   absl::MutexLock lock(&mu_);
-  pending_.erase(id);
+  auto it = pending_.find(id);
+  if (journal_ != nullptr) journal_->RecordDone(it->second->report.state_id);
+  pending_.erase(it);
   --stats_.unsent;
 }
 

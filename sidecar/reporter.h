@@ -12,6 +12,7 @@
 
 #include "common/scheduler.h"
 #include "common/thread_pool.h"
+#include "sidecar/journal.h"
 #include "sidecar/report_queue.h"
 #include "sidecar/state_manager_client.h"
 
@@ -28,6 +29,8 @@ struct ReporterStats {
   // Retried reports the server said were applied already (400 "not queued" on a retry).
   uint64_t already_applied = 0;
   uint64_t retries = 0;
+  // Reports of a previous run sent again after a restart.
+  uint64_t resent = 0;
   // Refused for good by the server (a 4xx other than 401, 408 and 429); logged with the reason.
   uint64_t rejected = 0;
   uint64_t unsent = 0;
@@ -45,13 +48,19 @@ class Reporter final : public ReportQueue {
   // an executed report usually makes new states claimable.
   using DeliveredCallback = std::function<void(const std::string& ns, const Report& report)>;
 
+  // `journal` (optional, not owned) records each report when submitted and when settled.
   Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
-           ReporterOptions options, DeliveredCallback on_delivered = nullptr);
+           ReporterOptions options, DeliveredCallback on_delivered = nullptr,
+           Journal* journal = nullptr);
   ~Reporter() override;
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
 
   void Submit(std::string ns, Report report) override ABSL_LOCKS_EXCLUDED(mu_);
+  // Sends again a report a previous run had decided but maybe not delivered (read back from the
+  // journal, where it already is). A 400 "not queued" on its first attempt means the previous
+  // run's attempt landed.
+  void Resubmit(std::string ns, Report report) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Makes queued and scheduled attempts return at once; called before the thread pool and the
   // scheduler are torn down. Reports not delivered yet stay unsent (the journal has them).
@@ -68,6 +77,7 @@ class Reporter final : public ReportQueue {
 
  private:
   struct Pending;
+  void Enqueue(std::string ns, Report report, bool resent) ABSL_LOCKS_EXCLUDED(mu_);
   void Attempt(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
   void Settle(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -76,6 +86,7 @@ class Reporter final : public ReportQueue {
   Scheduler& scheduler_;
   const ReporterOptions options_;
   const DeliveredCallback on_delivered_;
+  Journal* const journal_;
 
   mutable absl::Mutex mu_;
   ReporterStats stats_ ABSL_GUARDED_BY(mu_);

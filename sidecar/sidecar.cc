@@ -64,15 +64,20 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     state_manager_ = owned_state_manager_.get();
   }
 
+  if (!config_.journal_dir.empty()) {
+    JournalOptions journal_options;
+    journal_options.dir = config_.journal_dir;
+    EXO_ASSIGN_OR_RETURN(journal_, Journal::Open(journal_options, *clock_));
+  }
   scheduler_ = std::make_unique<Scheduler>(*clock_);
   http_pool_ = std::make_unique<ThreadPool>(config_.http_threads);
   control_pool_ = std::make_unique<ThreadPool>(4);
-  reporter_ =
-      std::make_unique<Reporter>(*state_manager_, *http_pool_, *scheduler_, ReporterOptions{},
-                                 [this](const std::string& ns, const Report& report) {
-                                   if (report.kind == Report::Kind::kExecuted)
-                                     pollers_->OnLikelyWork(ns);
-                                 });
+  // A delivered executed report usually makes the next states claimable: wake the poller.
+  auto on_delivered = [this](const std::string& ns, const Report& report) {
+    if (report.kind == Report::Kind::kExecuted) pollers_->OnLikelyWork(ns);
+  };
+  reporter_ = std::make_unique<Reporter>(*state_manager_, *http_pool_, *scheduler_,
+                                         ReporterOptions{}, on_delivered, journal_.get());
   secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *http_pool_, *scheduler_,
                                                   HttpSecretsFetcherOptions{});
   registrar_ = std::make_unique<Registrar>(
@@ -91,8 +96,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   poller_options.min_poll_delay = std::min(absl::Milliseconds(50), config_.poll_interval);
   poller_options.max_batch = config_.max_batch;
   poller_options.max_unsent_reports = config_.max_unsent_reports;
-  pollers_ = std::make_unique<PollerSet>(*claim_target_, *state_manager_, *clock_, poller_options,
-                                         [this] { return reporter_->unsent(); });
+  pollers_ = std::make_unique<PollerSet>(
+      *claim_target_, *state_manager_, *clock_, poller_options,
+      [this] { return reporter_->unsent(); }, journal_.get());
   capacity_forwarder_.pollers = pollers_.get();
 
   NodeHostServiceOptions node_host_options;
@@ -107,6 +113,8 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   graphs_ = std::make_unique<GraphsService>(
       *state_manager_, *control_pool_, *scheduler_, graphs_options,
       [this](const std::string& ns) { pollers_->OnLikelyWork(ns); });
+
+  RecoverFromJournal();
 
   const std::string socket_path = UnixSocketPath(config_.listen);
   if (!socket_path.empty()) EXO_RETURN_IF_ERROR(PrepareSocketPath(socket_path));
@@ -143,6 +151,29 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   }
   EXO_LOG(kInfo, "sidecar_started", DescribeConfig(config_), {{"address", address_}});
   return absl::OkStatus();
+}
+
+void Sidecar::RecoverFromJournal() {
+  if (journal_ == nullptr) return;
+  int resent = 0;
+  int handed_back = 0;
+  for (Journal::Entry& entry : journal_->TakeRecovered()) {
+    if (entry.report.has_value()) {
+      reporter_->Resubmit(entry.ns, *std::move(entry.report));
+      ++resent;
+    } else {
+      // Its worker's task died with the previous run: let the state manager give it to anyone.
+      reporter_->Submit(
+          entry.ns,
+          Report::RequeueAfter(entry.state_id, absl::ToInt64Milliseconds(config_.handback_delay)));
+      ++handed_back;
+    }
+  }
+  if (resent + handed_back > 0) {
+    EXO_LOG(kWarning, "journal_recovery", "finishing what the previous run left",
+            {{"reports_resent", absl::StrCat(resent)},
+             {"states_handed_back", absl::StrCat(handed_back)}});
+  }
 }
 
 std::shared_ptr<grpc::Channel> Sidecar::InProcessChannel() {

@@ -2,6 +2,7 @@
 #define EXOSPHERE_SIDECAR_SIDECAR_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,7 @@
 #include "sidecar/graphs_service.h"
 #include "sidecar/http_client.h"
 #include "sidecar/http_secrets_fetcher.h"
+#include "sidecar/journal.h"
 #include "sidecar/node_host_service.h"
 #include "sidecar/poller_set.h"
 #include "sidecar/registrar.h"
@@ -59,6 +61,11 @@ class Sidecar {
 
   RouterStats RouterStatistics() const { return router_->Stats(); }
   ReporterStats ReporterStatistics() const { return reporter_->Stats(); }
+  // Empty when the journal is off.
+  std::optional<JournalStats> JournalStatistics() const {
+    if (journal_ == nullptr) return std::nullopt;
+    return journal_->Stats();
+  }
   std::map<std::string, PollerStats> PollerStatistics() const { return pollers_->Stats(); }
 
  private:
@@ -74,6 +81,9 @@ class Sidecar {
 
   explicit Sidecar(SidecarConfig config);
   absl::Status Build(SidecarDependencies dependencies);
+  // Sends the reports a previous run left undelivered and hands back the states it had claimed
+  // but not finished.
+  void RecoverFromJournal();
 
   const SidecarConfig config_;
   std::string address_;
@@ -83,6 +93,7 @@ class Sidecar {
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<StateManagerClient> owned_state_manager_;
   StateManagerClient* state_manager_ = nullptr;
+  std::unique_ptr<Journal> journal_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ThreadPool> http_pool_;     // reports and secrets
   std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API

@@ -13,6 +13,7 @@
 #include "exosphere/sidecar/v1/graphs.grpc.pb.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
 #include "sidecar/sidecar.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_state_manager_client.h"
 #include "tests/support/status_matchers.h"
 
@@ -244,6 +245,43 @@ TEST_F(SidecarServiceTest, StreamsBeyondTheLimitAreRefused) {
   TestWorker third(*node_host_);
   ASSERT_TRUE(third.Hello("rt", 1, "echo"));
   EXPECT_TRUE(third.Next(v1::SidecarMessage::kWelcome).has_value());
+}
+
+TEST_F(SidecarServiceTest, WhatAPreviousRunLeftInTheJournalIsFinishedOnStart) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/service_journal_", getpid());
+  {
+    testing::FakeClock clock;
+    JournalOptions options;
+    options.dir = dir;
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Journal> journal, Journal::Open(options, clock));
+    ClaimedState done = State("reported", "echo", json::Json::object());
+    ClaimedState waiting = State("running", "echo", json::Json::object());
+    journal->RecordClaimed("default", {done, waiting});
+    journal->RecordResult("default", Report::Executed("reported", {{{"out", "kept"}}}));
+  }
+  // The previous run's executed report may have landed: a "not queued" answer means it did.
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
+    if (sent.report.state_id == "reported") {
+      return absl::FailedPreconditionError("HTTP 400: State is not queued");
+    }
+    return absl::OkStatus();
+  });
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.journal_dir = dir;
+  config.handback_delay = absl::Milliseconds(250);
+  Start(config);
+  ASSERT_TRUE(client_.AwaitReports(1));
+  ASSERT_TRUE(sidecar_->JournalStatistics().has_value());
+  const FakeStateManagerClient::SentReport handed_back = client_.reports()[0];
+  EXPECT_EQ(handed_back.report.state_id, "running");
+  EXPECT_EQ(handed_back.report.kind, Report::Kind::kRequeueAfter);
+  EXPECT_EQ(handed_back.report.delay_ms, 250);
+  sidecar_->Shutdown();
+  EXPECT_EQ(client_.report_attempts(), 2);
+  EXPECT_EQ(sidecar_->ReporterStatistics().already_applied, 1u);
+  EXPECT_EQ(sidecar_->JournalStatistics()->live_entries, 0u);
 }
 
 TEST_F(SidecarServiceTest, UpsertGraphWaitsForValidationAndReturnsStoredPolicies) {

@@ -1,0 +1,306 @@
+#include "sidecar/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+
+#include "common/log.h"
+#include "common/status_macros.h"
+#include <sys/file.h>
+#include <sys/stat.h>
+
+namespace exosphere::sidecar {
+namespace {
+
+constexpr char kFileName[] = "journal.log";
+constexpr char kLockName[] = "journal.lock";
+
+// FNV-1a: enough to recognise a torn or garbled line; the journal has no adversary.
+uint64_t Checksum(absl::string_view text) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string Line(const json::Json& record) {
+  const std::string text = json::Dump(record);
+  return absl::StrCat(absl::StrFormat("%016x", Checksum(text)), " ", text, "\n");
+}
+
+std::string ClaimedLine(absl::string_view ns, absl::string_view state_id) {
+  return Line({{"t", "claimed"}, {"ns", std::string(ns)}, {"id", std::string(state_id)}});
+}
+
+std::string ResultLine(absl::string_view ns, const Report& report) {
+  return Line({{"t", "result"},
+               {"ns", std::string(ns)},
+               {"id", report.state_id},
+               {"endpoint", std::string(report.Endpoint())},
+               {"body", report.Body()}});
+}
+
+absl::Status SystemError(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::Status WriteAll(int fd, const std::string& data, const std::string& path) {
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return SystemError("cannot write", path);
+    written += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::string();
+    return SystemError("cannot open", path);
+  }
+  std::string contents;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return SystemError("cannot read", path);
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return contents;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, Clock& clock) {
+  if (::mkdir(options.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return SystemError("cannot create the journal directory", options.dir);
+  }
+  const std::string lock_path = absl::StrCat(options.dir, "/", kLockName);
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return SystemError("cannot open", lock_path);
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("the journal directory ", options.dir,
+                     " is in use by another sidecar; give each sidecar its own directory"));
+  }
+  auto journal = std::unique_ptr<Journal>(new Journal(std::move(options), clock, lock_fd));
+  EXO_ASSIGN_OR_RETURN(std::string contents, ReadFile(journal->path_));
+  {
+    absl::MutexLock lock(&journal->mu_);
+    EXO_RETURN_IF_ERROR(journal->Replay(contents));
+    // Start from a file that holds exactly the live entries.
+    EXO_RETURN_IF_ERROR(journal->CompactLocked());
+  }
+  journal->sync_thread_ = std::thread([raw = journal.get()] { raw->SyncLoop(); });
+  return journal;
+}
+
+Journal::Journal(JournalOptions options, Clock& clock, int lock_fd)
+    : options_(std::move(options)),
+      clock_(clock),
+      path_(absl::StrCat(options_.dir, "/", kFileName)),
+      lock_fd_(lock_fd) {}
+
+Journal::~Journal() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
+  absl::MutexLock lock(&mu_);
+  if (fd_ >= 0) {
+    ::fdatasync(fd_);
+    ::close(fd_);
+  }
+  ::close(lock_fd_);
+}
+
+absl::Status Journal::Replay(const std::string& contents) {
+  int skipped = 0;
+  for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipEmpty())) {
+    const size_t space = line.find(' ');
+    uint64_t checksum = 0;
+    if (space != 16 || !absl::SimpleHexAtoi(line.substr(0, 16), &checksum) ||
+        checksum != Checksum(line.substr(17))) {
+      ++skipped;  // a torn write at the end, or damage: the rest of the file is still usable
+      continue;
+    }
+    const json::Json record = json::Json::parse(line.substr(17), nullptr, false);
+    if (record.is_discarded() || !record.is_object()) {
+      ++skipped;
+      continue;
+    }
+    const std::string type = record.value("t", "");
+    const std::string id = record.value("id", "");
+    if (type == "done") {
+      live_.erase(id);
+    } else if (type == "claimed") {
+      Live& entry = live_[id];
+      entry.ns = record.value("ns", "");
+      entry.order = next_order_++;
+    } else if (type == "result") {
+      absl::StatusOr<Report> report =
+          Report::FromBody(record.value("endpoint", ""), id, record.value("body", json::Json()));
+      if (!report.ok()) {
+        ++skipped;
+        continue;
+      }
+      auto [it, inserted] = live_.try_emplace(id);
+      if (inserted) it->second.order = next_order_++;
+      it->second.ns = record.value("ns", "");
+      it->second.report = *std::move(report);
+    } else {
+      ++skipped;
+    }
+  }
+  if (skipped > 0) {
+    EXO_LOG(kWarning, "journal_lines_skipped", "unreadable journal lines were ignored",
+            {{"file", path_}, {"lines", absl::StrCat(skipped)}});
+  }
+  std::vector<std::pair<uint64_t, Entry>> ordered;
+  for (const auto& [id, live] : live_) ordered.push_back({live.order, {live.ns, id, live.report}});
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [order, entry] : ordered) recovered_.push_back(std::move(entry));
+  if (!recovered_.empty()) {
+    EXO_LOG(kWarning, "journal_recovered", "a previous run left states unfinished",
+            {{"file", path_}, {"states", absl::StrCat(recovered_.size())}});
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Journal::Entry> Journal::TakeRecovered() {
+  absl::MutexLock lock(&mu_);
+  return std::move(recovered_);
+}
+
+void Journal::RecordClaimed(absl::string_view ns, const std::vector<ClaimedState>& states) {
+  std::string lines;
+  for (const ClaimedState& state : states) lines += ClaimedLine(ns, state.state_id);
+  absl::MutexLock lock(&mu_);
+  for (const ClaimedState& state : states) {
+    Live& entry = live_[state.state_id];
+    entry.ns = std::string(ns);
+    entry.order = next_order_++;
+  }
+  AppendLocked(lines);
+}
+
+void Journal::RecordResult(absl::string_view ns, const Report& report) {
+  const std::string line = ResultLine(ns, report);
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = live_.try_emplace(report.state_id);
+  if (inserted) it->second.order = next_order_++;
+  it->second.ns = std::string(ns);
+  it->second.report = report;
+  AppendLocked(line);
+}
+
+void Journal::RecordDone(absl::string_view state_id) {
+  const std::string line = Line({{"t", "done"}, {"id", std::string(state_id)}});
+  absl::MutexLock lock(&mu_);
+  live_.erase(state_id);
+  AppendLocked(line);
+  if (file_bytes_ > options_.compact_bytes) {
+    if (absl::Status compacted = CompactLocked(); !compacted.ok()) {
+      ++write_errors_;
+      EXO_LOG(kError, "journal_compaction_failed", std::string(compacted.message()));
+    }
+  }
+}
+
+void Journal::AppendLocked(const std::string& lines) {
+  if (fd_ < 0) return;
+  if (absl::Status written = WriteAll(fd_, lines, path_); !written.ok()) {
+    // Keep serving: the states are still reported, only crash recovery is weakened.
+    if (write_errors_++ == 0) {
+      EXO_LOG(kError, "journal_write_failed", std::string(written.message()));
+    }
+    return;
+  }
+  file_bytes_ += lines.size();
+  dirty_ = true;
+}
+
+absl::Status Journal::CompactLocked() {
+  const std::string temp = path_ + ".tmp";
+  std::vector<std::pair<uint64_t, std::string>> lines;
+  for (const auto& [id, live] : live_) {
+    lines.emplace_back(live.order, live.report.has_value() ? ResultLine(live.ns, *live.report)
+                                                           : ClaimedLine(live.ns, id));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string contents;
+  for (const auto& [order, line] : lines) contents += line;
+
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return SystemError("cannot create", temp);
+  absl::Status written = WriteAll(fd, contents, temp);
+  if (written.ok() && ::fdatasync(fd) != 0) written = SystemError("cannot sync", temp);
+  ::close(fd);
+  if (!written.ok()) return written;
+  if (::rename(temp.c_str(), path_.c_str()) != 0) return SystemError("cannot rename", temp);
+  // The rename itself must reach the disk before the old file's data is relied on as gone.
+  const int dir_fd = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  const int append_fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (append_fd < 0) return SystemError("cannot open", path_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = append_fd;
+  file_bytes_ = contents.size();
+  dirty_ = false;
+  ++compactions_;
+  return absl::OkStatus();
+}
+
+void Journal::SyncLoop() {
+  while (true) {
+    int fd = -1;
+    {
+      absl::MutexLock lock(&mu_);
+      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+      clock_.AwaitWithDeadline(mu_, absl::Condition(&stop), clock_.Now() + options_.sync_interval);
+      if (stopping_) return;
+      // Sync a duplicate outside the lock: appends (on the router's and reporter's threads) must
+      // not wait for the disk. It covers everything written before this point.
+      if (dirty_ && fd_ >= 0) {
+        fd = ::dup(fd_);
+        dirty_ = false;
+      }
+    }
+    if (fd >= 0) {
+      ::fdatasync(fd);
+      ::close(fd);
+    }
+  }
+}
+
+JournalStats Journal::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return {live_.size(), file_bytes_, compactions_, write_errors_};
+}
+
+}  // namespace exosphere::sidecar

@@ -1,0 +1,111 @@
+#ifndef EXOSPHERE_SIDECAR_JOURNAL_H_
+#define EXOSPHERE_SIDECAR_JOURNAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "common/clock.h"
+#include "sidecar/report.h"
+#include "sidecar/state_manager_client.h"
+
+namespace exosphere::sidecar {
+
+struct JournalOptions {
+  // Directory of the journal file (meant for a Kubernetes emptyDir). Created if missing.
+  std::string dir;
+  // The file is rewritten with only the live entries once it grows past this size.
+  size_t compact_bytes = 4 << 20;
+  // Dirty data is flushed to disk (fdatasync) at this interval.
+  absl::Duration sync_interval = absl::Milliseconds(50);
+};
+
+struct JournalStats {
+  size_t live_entries = 0;
+  uint64_t file_bytes = 0;
+  uint64_t compactions = 0;
+  uint64_t write_errors = 0;
+};
+
+// Makes claimed states survive a crash of the sidecar. Every claimed state is recorded when its
+// claim arrives, its report when it is decided, and "done" when the report is settled; on the
+// next start the entries that were not done come back: states with a report are reported again,
+// the others are handed back to the state manager.
+//
+// Records are appended with one write(2) each, so a killed process loses nothing it recorded;
+// a background thread fdatasyncs every `sync_interval`, so a machine crash loses at most that
+// much. A torn last line (a crash mid-write) is detected by its checksum and ignored. The file
+// is compacted by writing the live entries to a new file, syncing it and renaming it over the
+// old one. A lock file keeps two sidecars from sharing a directory. Thread-safe.
+class Journal {
+ public:
+  struct Entry {
+    std::string ns;
+    std::string state_id;
+    std::optional<Report> report;  // absent: claimed, no result yet
+  };
+
+  // Opens (creating) the journal in `options.dir` and reads what a previous run left. Errors:
+  // kFailedPrecondition when another process holds the directory, kUnavailable when it cannot
+  // be created, read or written (the message has the path and the system error).
+  static absl::StatusOr<std::unique_ptr<Journal>> Open(JournalOptions options, Clock& clock);
+  // Stops the sync thread after a final sync.
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Entries a previous run left unfinished, in the order they were first recorded. They stay in
+  // the journal until done; call once.
+  std::vector<Entry> TakeRecovered();
+
+  void RecordClaimed(absl::string_view ns, const std::vector<ClaimedState>& states)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void RecordResult(absl::string_view ns, const Report& report) ABSL_LOCKS_EXCLUDED(mu_);
+  void RecordDone(absl::string_view state_id) ABSL_LOCKS_EXCLUDED(mu_);
+
+  JournalStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct Live {
+    std::string ns;
+    std::optional<Report> report;
+    uint64_t order = 0;
+  };
+
+  Journal(JournalOptions options, Clock& clock, int lock_fd);
+  absl::Status Replay(const std::string& contents);
+  void AppendLocked(const std::string& lines) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the live entries to a fresh file and swaps it in.
+  absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SyncLoop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  const JournalOptions options_;
+  Clock& clock_;
+  const std::string path_;
+  const int lock_fd_;
+
+  mutable absl::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool dirty_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_order_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t compactions_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t write_errors_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, Live> live_ ABSL_GUARDED_BY(mu_);
+  std::vector<Entry> recovered_ ABSL_GUARDED_BY(mu_);
+  std::thread sync_thread_;
+};
+
+}  // namespace exosphere::sidecar
+
+#endif  // EXOSPHERE_SIDECAR_JOURNAL_H_

@@ -1,0 +1,153 @@
+#include "sidecar/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/fakes/fake_clock.h"
+#include "tests/support/status_matchers.h"
+#include <sys/stat.h>
+
+namespace exosphere::sidecar {
+namespace {
+
+using ::exosphere::testing::FakeClock;
+using ::exosphere::testing::StatusIs;
+using ::testing::HasSubstr;
+
+ClaimedState Claimed(const std::string& id) {
+  ClaimedState state;
+  state.state_id = id;
+  return state;
+}
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat(::testing::TempDir(), "/journal_test_", getpid(), "_",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    options_.dir = dir_;
+  }
+  void TearDown() override {
+    std::remove(absl::StrCat(dir_, "/journal.log").c_str());
+    std::remove(absl::StrCat(dir_, "/journal.lock").c_str());
+    ::rmdir(dir_.c_str());
+  }
+  std::unique_ptr<Journal> Open() {
+    absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(options_, clock_);
+    EXPECT_TRUE(journal.ok()) << journal.status();
+    return journal.ok() ? *std::move(journal) : nullptr;
+  }
+  off_t FileSize() {
+    struct stat info;
+    return ::stat(absl::StrCat(dir_, "/journal.log").c_str(), &info) == 0 ? info.st_size : -1;
+  }
+
+  std::string dir_;
+  JournalOptions options_;
+  FakeClock clock_;
+};
+
+TEST_F(JournalTest, UnfinishedStatesComeBackInOrderWithTheirReports) {
+  {
+    std::unique_ptr<Journal> journal = Open();
+    EXPECT_TRUE(journal->TakeRecovered().empty());
+    journal->RecordClaimed("ns", {Claimed("a"), Claimed("b"), Claimed("c")});
+    journal->RecordResult("ns", Report::Executed("a", {{{"out", "1"}}}));
+    journal->RecordResult("ns", Report::Errored("b", "boom"));
+    journal->RecordDone("b");
+    journal->RecordClaimed("other", {Claimed("d")});
+    journal->RecordResult("other", Report::Pruned("d", {{"why", "x"}}));
+    EXPECT_EQ(journal->Stats().live_entries, 3u);
+  }  // as if the process died here
+  std::unique_ptr<Journal> journal = Open();
+  std::vector<Journal::Entry> recovered = journal->TakeRecovered();
+  ASSERT_EQ(recovered.size(), 3u);
+  EXPECT_EQ(recovered[0].state_id, "a");
+  ASSERT_TRUE(recovered[0].report.has_value());
+  EXPECT_EQ(recovered[0].report->Body(), Report::Executed("a", {{{"out", "1"}}}).Body());
+  EXPECT_EQ(recovered[1].state_id, "c");
+  EXPECT_FALSE(recovered[1].report.has_value());
+  EXPECT_EQ(recovered[1].ns, "ns");
+  EXPECT_EQ(recovered[2].ns, "other");
+  EXPECT_EQ(recovered[2].report->Endpoint(), "prune");
+  // Recovered entries stay until done.
+  journal->RecordDone("a");
+  journal->RecordDone("c");
+  journal->RecordDone("d");
+  EXPECT_EQ(journal->Stats().live_entries, 0u);
+}
+
+TEST_F(JournalTest, ATornOrDamagedLineIsSkippedAndTheRestRecovered) {
+  {
+    std::unique_ptr<Journal> journal = Open();
+    journal->RecordClaimed("ns", {Claimed("a"), Claimed("b")});
+  }
+  {
+    std::ofstream file(absl::StrCat(dir_, "/journal.log"), std::ios::app);
+    file << "0123456789abcdef {\"t\":\"claimed\",\"ns\":\"ns\",\"id\":\"forged\"}\n";
+    file << "fedcba98765";  // a write cut short by a crash
+  }
+  std::unique_ptr<Journal> journal = Open();
+  std::vector<Journal::Entry> recovered = journal->TakeRecovered();
+  ASSERT_EQ(recovered.size(), 2u);
+  EXPECT_EQ(recovered[0].state_id, "a");
+  EXPECT_EQ(recovered[1].state_id, "b");
+}
+
+TEST_F(JournalTest, CompactionKeepsTheFileBoundedAndTheLiveEntries) {
+  options_.compact_bytes = 2048;
+  std::unique_ptr<Journal> journal = Open();
+  journal->RecordClaimed("ns", {Claimed("keeper")});
+  for (int i = 0; i < 500; ++i) {
+    const std::string id = absl::StrCat("s", i);
+    journal->RecordClaimed("ns", {Claimed(id)});
+    journal->RecordResult("ns", Report::Executed(id, {}));
+    journal->RecordDone(id);
+  }
+  EXPECT_LE(FileSize(), 2048 + 512);
+  EXPECT_GT(journal->Stats().compactions, 10u);
+  journal.reset();
+  journal = Open();
+  std::vector<Journal::Entry> recovered = journal->TakeRecovered();
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].state_id, "keeper");
+}
+
+TEST_F(JournalTest, TwoSidecarsCannotShareADirectory) {
+  std::unique_ptr<Journal> first = Open();
+  EXPECT_THAT(Journal::Open(options_, clock_), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                        HasSubstr("in use by another sidecar")));
+}
+
+TEST_F(JournalTest, AnUnusableDirectoryIsAClearError) {
+  options_.dir = "/proc/no-journal-here";
+  EXPECT_THAT(Journal::Open(options_, clock_),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("/proc/no-journal-here")));
+}
+
+TEST(ReportFromBodyTest, EveryKindRoundTrips) {
+  const Report reports[] = {Report::Executed("s", {{{"a", "1"}}, {}}), Report::Errored("s", "e"),
+                            Report::Pruned("s", {{"k", {1, 2}}}), Report::RequeueAfter("s", 9)};
+  for (const Report& report : reports) {
+    absl::StatusOr<Report> back = Report::FromBody(report.Endpoint(), "s", report.Body());
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->kind, report.kind);
+    EXPECT_EQ(back->Body(), report.Body());
+  }
+  EXPECT_THAT(Report::FromBody("executed", "s", json::Json{{"outputs", "x"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outputs")));
+  EXPECT_THAT(Report::FromBody("teleport", "s", json::Json::object()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown endpoint")));
+}
+
+}  // namespace
+}  // namespace exosphere::sidecar
