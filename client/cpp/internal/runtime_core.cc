@@ -86,6 +86,12 @@ void RuntimeCore::Stop(absl::Duration grace) {
     }
     session = session_;
   }
+  if (executor_.IsExecutorThread()) {
+    // Called from a node: waiting here for the tasks in flight, this one included, would never
+    // end. The stop is under way; the runtime's destructor (or a Stop elsewhere) joins.
+    if (session != nullptr) session->Close(/*pause=*/true);
+    return;
+  }
   if (session != nullptr) {
     session->Close(/*pause=*/true);
     if (!session->AwaitClosed(grace)) {
@@ -184,7 +190,7 @@ void RuntimeCore::Loop() {
                 absl::StrCat(outcome.welcomed ? "The stream to the sidecar at "
                                               : "Could not connect to the sidecar at ",
                              address_, " (", Describe(outcome.status), "); reconnecting in ",
-                             absl::FormatDuration(delay)));
+                             absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1)))));
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay)) break;
   }

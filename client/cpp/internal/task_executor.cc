@@ -1,5 +1,6 @@
 #include "client/cpp/internal/task_executor.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace exosphere::client::internal {
@@ -7,7 +8,10 @@ namespace exosphere::client::internal {
 TaskExecutor::TaskExecutor(int threads) {
   absl::MutexLock lock(&join_mu_);
   threads_.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] { Loop(); });
+    thread_ids_.push_back(threads_.back().get_id());
+  }
 }
 
 TaskExecutor::~TaskExecutor() { Shutdown(); }
@@ -27,6 +31,11 @@ void TaskExecutor::Shutdown() {
   absl::MutexLock lock(&join_mu_);
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+bool TaskExecutor::IsExecutorThread() const {
+  return std::find(thread_ids_.begin(), thread_ids_.end(), std::this_thread::get_id()) !=
+         thread_ids_.end();
 }
 
 void TaskExecutor::Loop() {

@@ -28,6 +28,9 @@ class TaskExecutor {
   // one of the executor's own threads.
   void Shutdown() ABSL_LOCKS_EXCLUDED(mu_, join_mu_);
 
+  // Whether the caller is one of the executor's threads.
+  bool IsExecutorThread() const;
+
  private:
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -37,6 +40,8 @@ class TaskExecutor {
 
   absl::Mutex join_mu_;
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(join_mu_);
+  // Written by the constructor only.
+  std::vector<std::thread::id> thread_ids_;
 };
 
 }  // namespace exosphere::client::internal

@@ -1,5 +1,5 @@
-// End to end, the way the product demo runs it: exosphere-example-worker and exosphere-demo as
-// separate processes, talking to exosphere-sidecar (with exosphere-devserver behind it).
+// End to end, the way the product demo (scripts/demo.sh) runs it: exosphere-sidecar --dev (with
+// its embedded devserver), exosphere-example-worker and exosphere-demo as separate processes.
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,8 +42,9 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartBinary(const std::string& nam
 // The exit code of a process that exited normally, -1 otherwise.
 int ExitCode(int wait_status) { return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1; }
 
-TEST(DemoE2eTest, WorkerAndDemoRunTheDemoGraphThroughTheSidecar) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<E2eStack> stack, E2eStack::Start());
+TEST(DemoE2eTest, WorkerAndDemoRunTheDemoGraphThroughADevSidecar) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<E2eStack> stack,
+                       E2eStack::Start(E2eStack::Mode::kEmbeddedDevserver));
   const std::string sidecar = "--sidecar=" + stack->sidecar_address();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ChildProcess> worker,
                        StartBinary("exosphere-example-worker", {sidecar, "--namespace=demo-e2e"}));

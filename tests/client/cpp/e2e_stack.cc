@@ -54,24 +54,36 @@ absl::StatusOr<std::unique_ptr<E2eStack>> E2eStack::Start(Mode mode) {
     sidecar_argv.push_back("--dev");
   }
 
+  stack->sidecar_argv_ = std::move(sidecar_argv);
+  absl::Status sidecar_started = stack->StartSidecar();
+  if (!sidecar_started.ok()) return sidecar_started;
+  return stack;
+}
+
+absl::Status E2eStack::StartSidecar() {
   ChildProcess::Options sidecar;
-  sidecar.argv = std::move(sidecar_argv);
+  sidecar.argv = sidecar_argv_;
   sidecar.env["EXOSPHERE_API_KEY"] = kApiKey;
   sidecar.label = "sidecar";
   absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(sidecar);
   if (!started.ok()) return started.status();
-  stack->sidecar_ = *std::move(started);
-  absl::StatusOr<std::string> address = ListeningAddress(*stack->sidecar_, "exosphere-sidecar");
+  sidecar_ = *std::move(started);
+  absl::StatusOr<std::string> address = ListeningAddress(*sidecar_, "exosphere-sidecar");
   if (!address.ok()) return address.status();
-  stack->sidecar_address_ = *address;
-  return stack;
+  sidecar_address_ = *address;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> E2eStack::StopSidecar(absl::Duration timeout) {
+  sidecar_->Signal(SIGTERM);
+  return sidecar_->Wait(timeout);
 }
 
 E2eStack::~E2eStack() {
   // A graceful stop first, so that the processes flush and exit on their own; ChildProcess kills
   // and reaps whatever is still running.
   for (auto* process : {sidecar_.get(), devserver_.get()}) {
-    if (process == nullptr) continue;
+    if (process == nullptr || !process->Running()) continue;
     process->Signal(SIGTERM);
     (void)process->Wait(absl::Seconds(5));
   }

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -26,6 +27,11 @@ class E2eStack {
   const std::string& sidecar_address() const { return sidecar_address_; }
   exosphere::testing::ChildProcess& sidecar() { return *sidecar_; }
 
+  // Sends SIGTERM to the sidecar (it drains) and returns its wait status once it exited.
+  absl::StatusOr<int> StopSidecar(absl::Duration timeout);
+  // Starts a new sidecar with the same flags and socket (after StopSidecar).
+  absl::Status StartSidecar();
+
  private:
   E2eStack() = default;
 
@@ -33,6 +39,7 @@ class E2eStack {
   TempDir dir_;
   std::unique_ptr<exosphere::testing::ChildProcess> devserver_;
   std::unique_ptr<exosphere::testing::ChildProcess> sidecar_;
+  std::vector<std::string> sidecar_argv_;
   std::string sidecar_address_;
 };
 

@@ -2,6 +2,7 @@
 // and the graph client (StateManager) in this process. Each test uses its own namespace.
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -21,6 +23,7 @@
 #include "exosphere/client/state_manager.h"
 #include "tests/client/cpp/e2e_stack.h"
 #include "tests/support/status_matchers.h"
+#include <sys/wait.h>
 
 namespace exosphere::client {
 namespace {
@@ -80,6 +83,12 @@ class RuntimeE2eTest : public ::testing::Test {
     options.sidecar_address = stack_->sidecar_address();
     options.workers = workers;
     options.initial_backoff = absl::Milliseconds(20);
+    options.log_sink = [this, sink = DefaultLogSink()](LogSeverity severity,
+                                                       const std::string& message) {
+      sink(severity, message);
+      absl::MutexLock lock(&log_mu_);
+      logs_.push_back(message);
+    };
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Runtime> runtime,
                          Runtime::Create(Namespace(), runtime_name, std::move(nodes), options));
     ASSERT_OK(runtime->Start());
@@ -101,7 +110,22 @@ class RuntimeE2eTest : public ::testing::Test {
     return state_manager_->WaitForRun(*run_id, kRunTimeout);
   }
 
-  // Declared first: the workers stop before the sidecar they are connected to.
+  // Waits until a worker logged a line containing `part`.
+  bool AwaitLog(const std::string& part, absl::Duration timeout) {
+    absl::MutexLock lock(&log_mu_);
+    auto logged = [this, &part]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(log_mu_) {
+      for (const std::string& line : logs_) {
+        if (absl::StrContains(line, part)) return true;
+      }
+      return false;
+    };
+    return log_mu_.AwaitWithTimeout(absl::Condition(&logged), timeout);
+  }
+
+  absl::Mutex log_mu_;
+  std::vector<std::string> logs_ ABSL_GUARDED_BY(log_mu_);
+  // Declared after the log (the workers log until they stop) and first of the rest: the workers
+  // stop before the sidecar they are connected to.
   std::unique_ptr<E2eStack> stack_;
   std::unique_ptr<StateManager> state_manager_;
   std::vector<std::unique_ptr<Runtime>> runtimes_;
@@ -275,6 +299,35 @@ TEST_F(RuntimeE2eTest, WorkersWithDifferentNodesAndSlotsShareOneGraph) {
   EXPECT_EQ(states.status, RunStatus::kSuccess) << Describe(states);
   EXPECT_EQ(states.StatesOf("consume").size(), 6u);
   EXPECT_LE(max_running, 3);
+}
+
+// The sidecar drains on SIGTERM: the task in flight finishes and is reported, the worker closes
+// its stream and reconnects to the sidecar that replaces it.
+TEST_F(RuntimeE2eTest, SidecarDrainLetsTheTaskFinishAndTheWorkerFollowsItsSuccessor) {
+  absl::Notification started;
+  absl::Notification release;
+  StartWorker("drain", {MakeNode({"slow", {}, {"done"}}, [&](const Task&) {
+                started.Notify();
+                // Bounded, so that a failed assertion cannot leave the worker stuck here.
+                release.WaitForNotificationWithTimeout(absl::Seconds(60));
+                return StringMap{{"done", "yes"}};
+              })});
+  ASSERT_OK(state_manager_->UpsertGraph("drain", {{"slow", "slow"}}).status());
+  ASSERT_OK_AND_ASSIGN(std::string run_id, state_manager_->Trigger("drain"));
+  ASSERT_TRUE(started.WaitForNotificationWithTimeout(absl::Seconds(30)));
+
+  // The sidecar waits for the task (its drain timeout is 2 s) and then exits.
+  stack_->sidecar().Signal(SIGTERM);
+  ASSERT_TRUE(AwaitLog("The sidecar is draining", absl::Seconds(30)));
+  release.Notify();
+  ASSERT_OK_AND_ASSIGN(int wait_status, stack_->sidecar().Wait(absl::Seconds(30)));
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status;
+
+  ASSERT_OK(stack_->StartSidecar());
+  ASSERT_OK(runtimes_[0]->WaitUntilRegistered(absl::Seconds(30)));
+  ASSERT_OK_AND_ASSIGN(RunStates states, state_manager_->WaitForRun(run_id, kRunTimeout));
+  EXPECT_EQ(states.status, RunStatus::kSuccess) << Describe(states);
+  EXPECT_THAT(OutputsOf(states, "slow", "done"), ElementsAre("yes"));
 }
 
 }  // namespace

@@ -387,6 +387,23 @@ TEST_F(RuntimeTest, StopPausesFinishesTasksInFlightAndCloses) {
   EXPECT_EQ(host_.hello_count(), 1);
 }
 
+TEST_F(RuntimeTest, StopCalledFromANodeBeginsTheStopWithoutDeadlock) {
+  ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
+                       StartRuntime({MakeNode({"shutdown", {}, {"done"}},
+                                              [this](const Task&) {
+                                                runtime_->Stop();
+                                                return StringMap{{"done", "yes"}};
+                                              })},
+                                    Options()));
+  connection->SendTask("s1", "shutdown");
+  ASSERT_OK_AND_ASSIGN(v1::WorkerMessage pause, connection->NextMessage(kTimeout));
+  EXPECT_EQ(pause.set_slots().slots(), 0u);
+  ASSERT_OK_AND_ASSIGN(v1::TaskResult result, connection->NextResult(kTimeout));
+  EXPECT_EQ(result.executed().outputs(0).fields().at("done"), "yes");
+  EXPECT_TRUE(connection->WaitForWorkerClose(kTimeout));
+  EXPECT_OK(runtime_->Wait());
+}
+
 TEST_F(RuntimeTest, StopCancelsTasksStillRunningAfterTheGracePeriod) {
   absl::Notification started;
   bool cancelled = false;

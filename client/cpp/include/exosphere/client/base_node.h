@@ -52,7 +52,7 @@ class BaseNode {
   const NodeSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
 
-  // Runs one task. Called on a worker thread of the Runtime; must not call Runtime::Stop.
+  // Runs one task. Called on a worker thread of the Runtime.
   virtual NodeResult Execute(const Task& task) = 0;
 
  private:

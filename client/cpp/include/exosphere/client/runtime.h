@@ -64,7 +64,9 @@ class Runtime {
   // flight finish and sends their results, closes the stream and joins the threads. When
   // `grace` passes first, the tasks still running are cancelled, their results are dropped
   // (the sidecar re-dispatches them) and Stop waits for their Execute to return. Blocks; safe to
-  // call more than once and from any thread except a node's Execute.
+  // call more than once and from any thread. Called from a node's Execute it only begins the
+  // stop and returns at once (Wait() then returns once the stream is closed; the destructor
+  // joins the threads).
   void Stop(absl::Duration grace = absl::InfiniteDuration());
 
   // Blocks until the sidecar reports the nodes registered with the state manager (tasks only
