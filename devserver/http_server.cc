@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <atomic>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -82,11 +81,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Options& opt
                                                               const RequestDispatcher& dispatcher) {
   std::unique_ptr<HttpServer> server(new HttpServer(options, dispatcher));
   server->Install();
-  std::atomic<int> listen_fd{-1};
-  server->server_->set_socket_options([&listen_fd](socket_t sock) {
+  HttpServer* raw_server = server.get();
+  // Replaces httplib's default options, which also set SO_REUSEPORT (two devservers could then
+  // share a port silently); remembers the listening socket for the backlog fix below.
+  server->server_->set_socket_options([raw_server](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    listen_fd = sock;
+    raw_server->listen_fd_ = sock;
   });
   int port = options.port;
   if (port == 0) {
@@ -99,7 +100,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Options& opt
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.host, ":", options.port,
                                                " (address in use or invalid)"));
   }
-  if (listen_fd >= 0) listen(listen_fd, kListenBacklog);
+  if (server->listen_fd_ >= 0) listen(server->listen_fd_, kListenBacklog);
   server->port_ = port;
   httplib::Server* raw = server->server_.get();
   server->listener_ = std::thread([raw] { raw->listen_after_bind(); });

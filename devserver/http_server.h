@@ -53,6 +53,8 @@ class HttpServer {
   const Options options_;
   const RequestDispatcher& dispatcher_;
   std::unique_ptr<httplib::Server> server_;
+  // The listening socket, recorded while binding (on the starting thread).
+  int listen_fd_ = -1;
   int port_ = 0;
   std::thread listener_;
 };
