@@ -72,10 +72,9 @@ class Devserver {
   // "http://HOST:PORT" (IPv6 hosts in brackets).
   std::string base_url() const;
 
-  // Stops serving: closes the listener and waits for in-flight requests (idle keep-alive
-  // connections end within keep_alive_timeout), stops the cron thread, finishes background work
-  // that is already due and drops delayed work. Every change is already persisted. Idempotent;
-  // blocks the caller.
+  // Stops serving: closes the listener, waits for requests in progress, closes idle keep-alive
+  // connections, stops the cron thread, finishes background work that is already due and drops
+  // delayed work. Every change is already persisted. Idempotent; blocks the caller.
   void Shutdown();
 
  private:

@@ -1,15 +1,18 @@
 #include "devserver/http_server.h"
 
+#include <dirent.h>
 #include <httplib.h>
 
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 #include "common/log.h"
 #include "devserver/api.h"
 #include "devserver/response_json.h"
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -51,6 +54,9 @@ HttpResponse TooLarge(size_t limit) {
       413, DetailJson(absl::StrCat("Request body too large: the devserver accepts at most ", limit,
                                    " bytes (--max-body-bytes)")));
 }
+
+// Set while a request counted by RequestStarted() is being served on this worker thread.
+thread_local bool counted_on_this_thread = false;
 
 // Reason phrases for the errors cpp-httplib raises before a request reaches the dispatcher.
 const char* ReasonPhrase(int status) {
@@ -112,7 +118,53 @@ HttpServer::~HttpServer() { Shutdown(); }
 void HttpServer::Shutdown() {
   if (!listener_.joinable()) return;
   server_->stop();
+  {
+    absl::MutexLock lock(&mu_);
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requests_in_progress_ == 0; };
+    mu_.AwaitWithTimeout(absl::Condition(&idle), options_.keep_alive_timeout);
+  }
+  // httplib's workers only notice the stop between requests, after a keep-alive wait of up to
+  // the timeout; embedders and tests would wait that long for every idle client connection.
+  CloseAcceptedConnections();
   listener_.join();
+}
+
+void HttpServer::RequestStarted() {
+  counted_on_this_thread = true;
+  absl::MutexLock lock(&mu_);
+  ++requests_in_progress_;
+}
+
+void HttpServer::ResponseWritten() {
+  if (!counted_on_this_thread) return;
+  counted_on_this_thread = false;
+  absl::MutexLock lock(&mu_);
+  --requests_in_progress_;
+}
+
+void HttpServer::CloseAcceptedConnections() const {
+  DIR* directory = opendir("/proc/self/fd");
+  if (directory == nullptr) return;
+  while (dirent* entry = readdir(directory)) {
+    int fd;
+    if (!absl::SimpleAtoi(entry->d_name, &fd) || fd == dirfd(directory)) continue;
+    sockaddr_storage local{};
+    socklen_t local_length = sizeof(local);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) {
+      local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6) {
+      local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (local_port != port_) continue;
+    // Only connected sockets have a peer; our listener is already closed.
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof(peer);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0) continue;
+    shutdown(fd, SHUT_RDWR);
+  }
+  closedir(directory);
 }
 
 void HttpServer::Install() {
@@ -132,9 +184,13 @@ void HttpServer::Install() {
                       std::string body) {
     WriteResponse(dispatcher_.Dispatch(ToHttpRequest(request, std::move(body))), response);
   };
+  // httplib calls the logger once the response is on the wire, on the worker that served it.
+  server.set_logger(
+      [this](const httplib::Request&, const httplib::Response&) { ResponseWritten(); });
   auto serve_with_reader = [this, limit, serve](const httplib::Request& request,
                                                 httplib::Response& response,
                                                 const httplib::ContentReader& reader) {
+    RequestStarted();
     std::string body;
     // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 6.3).
     if (request.has_header("Content-Length") || request.has_header("Transfer-Encoding")) {
@@ -163,7 +219,9 @@ void HttpServer::Install() {
     }
     serve(request, response, std::move(body));
   };
-  auto serve_without_body = [serve](const httplib::Request& request, httplib::Response& response) {
+  auto serve_without_body = [this, serve](const httplib::Request& request,
+                                          httplib::Response& response) {
+    RequestStarted();
     serve(request, response, request.body);
   };
   server.Get(".*", serve_without_body);

@@ -6,7 +6,9 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "devserver/request_dispatcher.h"
@@ -42,13 +44,19 @@ class HttpServer {
 
   int port() const { return port_; }
 
-  // Stops accepting, closes the listener and joins the workers; connections that are idle in
-  // keep-alive end within the keep-alive timeout. Idempotent.
-  void Shutdown();
+  // Stops accepting, lets requests in progress finish (up to the keep-alive timeout), closes the
+  // connections that are left idle in keep-alive, and joins the workers. Idempotent; blocks.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   HttpServer(const Options& options, const RequestDispatcher& dispatcher);
   void Install();
+  // Request accounting: from the handler's start until httplib has written the response.
+  void RequestStarted() ABSL_LOCKS_EXCLUDED(mu_);
+  void ResponseWritten() ABSL_LOCKS_EXCLUDED(mu_);
+  // shutdown(2) on every connection accepted on our port, so workers parked in a keep-alive wait
+  // return at once instead of after the keep-alive timeout.
+  void CloseAcceptedConnections() const;
 
   const Options options_;
   const RequestDispatcher& dispatcher_;
@@ -57,6 +65,9 @@ class HttpServer {
   int listen_fd_ = -1;
   int port_ = 0;
   std::thread listener_;
+
+  absl::Mutex mu_;
+  int requests_in_progress_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace exosphere::devserver

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -97,19 +98,33 @@ TEST(DevserverProcessTest, TakesTheKeyFromTheEnvironmentAndStopsCleanlyOnSigint)
     ASSERT_TRUE(first.ok()) << first.status();
     ASSERT_TRUE(absl::StartsWith(*first, "listening on http://127.0.0.1:")) << *first;
     const int port = std::stoi(first->substr(first->rfind(':') + 1));
-    {
-      // Closed before the signal: an idle keep-alive connection would hold shutdown for up to
-      // the keep-alive timeout.
-      DevserverClient with_env_key("127.0.0.1", port, "env-key");
-      EXPECT_EQ(with_env_key.Get("/v0/namespaces").status, 200) << variable;
-      DevserverClient wrong_key("127.0.0.1", port, DevserverProcess::kApiKey);
-      EXPECT_EQ(wrong_key.Get("/v0/namespaces").status, 401);
-    }
+    DevserverClient with_env_key("127.0.0.1", port, "env-key");
+    EXPECT_EQ(with_env_key.Get("/v0/namespaces").status, 200) << variable;
+    DevserverClient wrong_key("127.0.0.1", port, DevserverProcess::kApiKey);
+    EXPECT_EQ(wrong_key.Get("/v0/namespaces").status, 401);
     (*process)->Signal(SIGINT);
     absl::StatusOr<int> status = (*process)->Wait(absl::Seconds(30));
     ASSERT_TRUE(status.ok()) << status.status();
     EXPECT_TRUE(ExitedWith(*status, 0)) << *status;
   }
+}
+
+TEST(DevserverProcessTest, StopsPromptlyDespiteIdleKeepAliveConnections) {
+  absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+      DevserverProcess::Start({"--keep-alive-timeout-s", "30"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::vector<std::unique_ptr<DevserverClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<DevserverClient>("127.0.0.1", (*server)->port(),
+                                                        DevserverProcess::kApiKey));
+    ASSERT_EQ(clients.back()->Get("/health").status, 200);
+  }
+  // Every connection now idles in keep-alive for up to 30 s; shutdown must not wait for them.
+  const absl::Time stopping = absl::Now();
+  absl::StatusOr<int> status = (*server)->Stop();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(ExitedWith(*status, 0)) << *status;
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(10));
 }
 
 TEST(DevserverProcessTest, ABusyPortIsAClearStartupFailure) {
