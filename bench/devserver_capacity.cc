@@ -26,7 +26,7 @@ ABSL_FLAG(std::string, target, "",
 ABSL_FLAG(std::string, api_key, "bench-key", "API key for --target (x-api-key).");
 ABSL_FLAG(std::string, clients, "1,4,16", "Comma-separated numbers of concurrent clients.");
 ABSL_FLAG(int32_t, batch, 16, "batch_size of each claim (the sidecar claims 16).");
-ABSL_FLAG(int64_t, states, 60000, "States preloaded before each configuration.");
+ABSL_FLAG(int64_t, states, 100000, "States preloaded before each configuration.");
 ABSL_FLAG(double, duration_s, 5.0, "Seconds each configuration runs (less if the states run out).");
 ABSL_FLAG(std::string, namespace_name, "bench", "Namespace for the bench graph and states.");
 
