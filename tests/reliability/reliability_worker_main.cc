@@ -1,0 +1,130 @@
+// exosphere-reliability-worker: serves the reliability test nodes (node_names.h) through the
+// sidecar, so that tests can crash, hang, slow down and kill workers at will. Prints `ready` on
+// stdout once the sidecar registered the nodes, and with --print-tasks `task NODE STATE_ID` as each
+// task starts. Stops on SIGINT or SIGTERM; tests usually SIGKILL it.
+//
+//   exosphere-reliability-worker --sidecar=unix:/path/s.sock --namespace=NS --slots=4
+//       [--nodes=noop,sleep,poison,hang,fanout] [--deadline-ms=N] [--marker-dir=DIR]
+//       [--hang-ignores-cancel] [--sleep-ignores-cancel] [--print-tasks]
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+
+#include "common/flags.h"
+#include "exosphere/client/runtime.h"
+#include "tests/reliability/reliability_nodes.h"
+
+ABSL_FLAG(std::string, sidecar, "",
+          "Sidecar address (unix:/path or host:port). Default: EXOSPHERE_SIDECAR_ADDRESS, else "
+          "unix:/tmp/exosphere-sidecar.sock.");
+ABSL_FLAG(std::string, namespace, "reliability", "Namespace of the nodes.");
+ABSL_FLAG(std::string, runtime_name, "reliability-worker", "Runtime name of the nodes.");
+ABSL_FLAG(int32_t, slots, 4, "Tasks run at once.");
+ABSL_FLAG(std::string, nodes, "",
+          "Comma-separated nodes to serve: noop, sleep, poison, hang, fanout (default: all).");
+ABSL_FLAG(int64_t, deadline_ms, 0, "Execution deadline every node declares (0: none).");
+ABSL_FLAG(std::string, marker_dir, "",
+          "Directory for rel-poison's abort_once markers (empty: abort_once aborts always).");
+ABSL_FLAG(bool, hang_ignores_cancel, false,
+          "rel-hang blocks until the process dies instead of returning once cancelled.");
+ABSL_FLAG(bool, sleep_ignores_cancel, false,
+          "rel-sleep sleeps its full time even when cancelled (its result arrives late).");
+ABSL_FLAG(bool, print_tasks, false, "Print `task NODE STATE_ID` on stdout as each task starts.");
+ABSL_FLAG(int64_t, initial_backoff_ms, 100, "First delay before reconnecting to the sidecar.");
+ABSL_FLAG(int64_t, max_backoff_ms, 1000, "Longest delay between reconnection attempts.");
+ABSL_FLAG(int64_t, register_timeout_ms, 60'000,
+          "Exit with an error when the nodes are not registered in time (0: wait forever).");
+ABSL_FLAG(int64_t, stop_grace_ms, 5'000,
+          "On SIGINT/SIGTERM: how long tasks in flight may take before they are cancelled.");
+
+namespace exosphere::reliability {
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "exosphere-reliability-worker: %s\n", message.c_str());
+  return 1;
+}
+
+int Run(int argc, char** argv) {
+  // Blocked before any thread starts, so that only the signal thread below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::SetProgramUsageMessage(
+      "Serves the reliability test nodes through the Exosphere sidecar.\n"
+      "Usage: exosphere-reliability-worker --sidecar=ADDRESS --namespace=NS --slots=N [flags]");
+  std::vector<std::string> storage;
+  std::vector<char*> normalized = NormalizeFlagNames(argc, argv, storage);
+  absl::ParseCommandLine(static_cast<int>(normalized.size()) - 1, normalized.data());
+
+  ReliabilityNodeOptions node_options;
+  if (const std::string nodes = absl::GetFlag(FLAGS_nodes); !nodes.empty()) {
+    node_options.nodes = absl::StrSplit(nodes, ',', absl::SkipEmpty());
+  }
+  node_options.deadline = absl::Milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  node_options.marker_dir = absl::GetFlag(FLAGS_marker_dir);
+  node_options.hang_ignores_cancel = absl::GetFlag(FLAGS_hang_ignores_cancel);
+  node_options.sleep_ignores_cancel = absl::GetFlag(FLAGS_sleep_ignores_cancel);
+  node_options.print_tasks = absl::GetFlag(FLAGS_print_tasks);
+  absl::StatusOr<std::vector<std::shared_ptr<client::BaseNode>>> nodes =
+      MakeReliabilityNodes(node_options);
+  if (!nodes.ok()) return Fail(std::string(nodes.status().message()));
+
+  client::RuntimeOptions options;
+  options.sidecar_address = absl::GetFlag(FLAGS_sidecar);
+  options.workers = absl::GetFlag(FLAGS_slots);
+  options.initial_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_initial_backoff_ms));
+  options.max_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_max_backoff_ms));
+  absl::StatusOr<std::unique_ptr<client::Runtime>> created = client::Runtime::Create(
+      absl::GetFlag(FLAGS_namespace), absl::GetFlag(FLAGS_runtime_name), *std::move(nodes),
+      options);
+  if (!created.ok()) return Fail(std::string(created.status().message()));
+  client::Runtime& runtime = **created;
+  if (absl::Status started = runtime.Start(); !started.ok()) {
+    return Fail(std::string(started.message()));
+  }
+
+  const absl::Duration grace = absl::Milliseconds(absl::GetFlag(FLAGS_stop_grace_ms));
+  std::thread signal_thread([&runtime, stop_signals, grace] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    runtime.Stop(grace);
+  });
+
+  const int64_t timeout_ms = absl::GetFlag(FLAGS_register_timeout_ms);
+  absl::Status result = runtime.WaitUntilRegistered(
+      timeout_ms > 0 ? absl::Milliseconds(timeout_ms) : absl::InfiniteDuration());
+  if (result.ok()) {
+    std::printf("ready\n");
+    std::fflush(stdout);
+    result = runtime.Wait();
+  }
+  // Wakes the signal thread (a no-op Stop when a signal already stopped the runtime).
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  if (!result.ok()) {
+    return Fail(
+        absl::StrCat("stopped: ", absl::StatusCodeToString(result.code()), ": ", result.message()));
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace exosphere::reliability
+
+int main(int argc, char** argv) { return exosphere::reliability::Run(argc, argv); }
