@@ -54,10 +54,19 @@ case $sanitize in
   *) echo "setup.sh: --sanitize must be address or thread" >&2; exit 2 ;;
 esac
 
+# The Python client's gRPC stubs are generated from proto/ (idempotent).
+"$root/client/python/generate_protos.sh"
+
 cmake -S "$root" -B "$build_dir" -G Ninja -DEXOSPHERE_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build_dir"
 
-# The TypeScript client's dependencies come from the npm registry (lockfile pinned).
+# The TypeScript client's dependencies come from the npm registry, pinned by the lockfile;
+# reinstalled whenever the lockfile is newer than what is installed.
 if [[ -f $root/client/typescript/package-lock.json && -z $sanitize ]]; then
-  (cd "$root/client/typescript" && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+  (
+    cd "$root/client/typescript"
+    [[ node_modules/.package-lock.json -nt package-lock.json ]] ||
+      npm ci --no-audit --no-fund --loglevel=error
+    npm run --silent build
+  )
 fi

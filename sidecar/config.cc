@@ -115,6 +115,8 @@ std::string DescribeConfig(const SidecarConfig& config) {
       " handback_delay=", Millis(config.handback_delay),
       " drain_timeout=", Millis(config.drain_timeout),
       " journal_dir=", config.journal_dir.empty() ? "off" : config.journal_dir,
+      " health_listen=", config.health_listen.empty() ? "off" : config.health_listen,
+      " ready_requires_worker=", config.ready_requires_worker ? "true" : "false",
       config.ca_file.empty() ? "" : absl::StrCat(" ca_file=", config.ca_file),
       config.client_cert_file.empty() ? ""
                                       : absl::StrCat(" client_cert=", config.client_cert_file));

@@ -46,6 +46,11 @@ struct SidecarConfig {
   // Crash recovery: where claimed states and undelivered reports are recorded (empty: off).
   std::string journal_dir;
 
+  // Operations: "host:port" of /livez, /readyz and /metrics (empty: off).
+  std::string health_listen;
+  // /readyz also requires a connected, registered worker.
+  bool ready_requires_worker = true;
+
   // Embedded devserver (--dev).
   bool dev = false;
   std::string dev_listen = "127.0.0.1:0";

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 #include "common/status_macros.h"
 #include "sidecar/graph_json.h"
@@ -18,12 +19,41 @@ namespace {
 constexpr uint32_t kDefaultPageSize = 20;
 constexpr uint32_t kMaxPageSize = 1000;
 
+// The state manager client's errors name the REST call ("GET /v0/...: HTTP 404: detail"); a
+// Graphs caller never made a REST call, so it gets the server's explanation first and the HTTP
+// status as context. The code is kept.
+absl::Status ForCaller(const absl::Status& status) {
+  if (status.ok()) return status;
+  const absl::string_view message = status.message();
+  const size_t http = message.find(": HTTP ");
+  if (http == absl::string_view::npos) {
+    if (status.code() == absl::StatusCode::kUnavailable ||
+        status.code() == absl::StatusCode::kDeadlineExceeded) {
+      return absl::Status(status.code(),
+                          absl::StrCat("the state manager cannot be reached: ", message));
+    }
+    return status;
+  }
+  absl::string_view rest = message.substr(http + 7);
+  const size_t colon = rest.find(": ");
+  const absl::string_view code = rest.substr(0, colon);
+  if (colon == absl::string_view::npos) {
+    return absl::Status(status.code(), absl::StrCat("the state manager answered HTTP ", code));
+  }
+  return absl::Status(status.code(),
+                      absl::StrCat(rest.substr(colon + 2), " (state manager: HTTP ", code, ")"));
+}
+
 // The state manager answers 400 both for requests that can never work and for graphs that are
 // not ready; tell them apart for the caller.
 absl::Status Reclassify400(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kFailedPrecondition) return status;
-  if (absl::StrContains(status.message(), "is not valid")) return status;
-  return absl::InvalidArgumentError(status.message());
+  if (status.code() != absl::StatusCode::kFailedPrecondition) return ForCaller(status);
+  if (absl::StrContains(status.message(), "is not valid")) return ForCaller(status);
+  return ForCaller(absl::InvalidArgumentError(status.message()));
+}
+
+std::string Seconds(absl::Duration duration) {
+  return absl::StrFormat("%g", absl::ToDoubleSeconds(duration));
 }
 
 absl::Status CheckName(absl::string_view field, const std::string& value) {
@@ -123,7 +153,7 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
       if (status.code() == absl::StatusCode::kFailedPrecondition) {
         status = absl::InvalidArgumentError(status.message());
       }
-      reactor->Finish(ToGrpcStatus(status));
+      reactor->Finish(ToGrpcStatus(ForCaller(status)));
       return;
     }
     Repeat(
@@ -131,7 +161,7 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
         [=]() {
           absl::StatusOr<json::Json> document = client_.GetGraph(ns, name);
           if (!document.ok()) {
-            reactor->Finish(ToGrpcStatus(document.status()));
+            reactor->Finish(ToGrpcStatus(ForCaller(document.status())));
             return true;
           }
           auto status =
@@ -142,11 +172,10 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
           }
           absl::StatusOr<v1::Graph> graph = ReadGraph(ns, name);
           if (graph.ok()) *response = *std::move(graph);
-          reactor->Finish(ToGrpcStatus(graph.status()));
+          reactor->Finish(ToGrpcStatus(ForCaller(graph.status())));
           return true;
         },
-        absl::StrCat("Graph validation check timed out after ", absl::ToInt64Seconds(timeout),
-                     " seconds"),
+        absl::StrCat("Graph validation check timed out after ", Seconds(timeout), " seconds"),
         options_.min_check_interval);
   });
   return reactor;
@@ -164,7 +193,7 @@ grpc::ServerUnaryReactor* GraphsService::GetGraph(grpc::CallbackServerContext* c
   pool_.Submit([=] {
     absl::StatusOr<v1::Graph> graph = ReadGraph(ns, request->graph_name());
     if (graph.ok()) *response = *std::move(graph);
-    reactor->Finish(ToGrpcStatus(graph.status()));
+    reactor->Finish(ToGrpcStatus(ForCaller(graph.status())));
   });
   return reactor;
 }
@@ -208,12 +237,12 @@ grpc::ServerUnaryReactor* GraphsService::ListRuns(grpc::CallbackServerContext* c
     absl::StatusOr<json::Json> document =
         client_.ListRuns(ns, static_cast<int>(page), static_cast<int>(size));
     if (!document.ok()) {
-      reactor->Finish(ToGrpcStatus(document.status()));
+      reactor->Finish(ToGrpcStatus(ForCaller(document.status())));
       return;
     }
     absl::StatusOr<v1::ListRunsResponse> runs = RunsFromJson(*document);
     if (runs.ok()) *response = *std::move(runs);
-    reactor->Finish(ToGrpcStatus(runs.status()));
+    reactor->Finish(ToGrpcStatus(ForCaller(runs.status())));
   });
   return reactor;
 }
@@ -226,7 +255,7 @@ grpc::ServerUnaryReactor* GraphsService::GetRunStates(grpc::CallbackServerContex
   pool_.Submit([=] {
     absl::StatusOr<json::Json> document = client_.GetRunGraph(ns, request->run_id());
     if (!document.ok()) {
-      reactor->Finish(ToGrpcStatus(document.status()));
+      reactor->Finish(ToGrpcStatus(ForCaller(document.status())));
       return;
     }
     absl::StatusOr<v1::RunStates> states = RunStatesFromJson(*document, request->run_id());
@@ -237,7 +266,7 @@ grpc::ServerUnaryReactor* GraphsService::GetRunStates(grpc::CallbackServerContex
     }
     if (status.ok() && request->include_details()) status = FetchDetails(ns, *states);
     if (status.ok()) *response = *std::move(states);
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(ToGrpcStatus(ForCaller(status)));
   });
   return reactor;
 }
@@ -259,7 +288,7 @@ grpc::ServerUnaryReactor* GraphsService::WaitForRun(grpc::CallbackServerContext*
         [=]() {
           absl::StatusOr<json::Json> document = client_.GetRunGraph(ns, request->run_id());
           if (!document.ok()) {
-            reactor->Finish(ToGrpcStatus(document.status()));
+            reactor->Finish(ToGrpcStatus(ForCaller(document.status())));
             return true;
           }
           absl::StatusOr<v1::RunStates> states = RunStatesFromJson(*document, request->run_id());
@@ -281,7 +310,7 @@ grpc::ServerUnaryReactor* GraphsService::WaitForRun(grpc::CallbackServerContext*
           if (++*settled_checks < 2) return false;
           absl::Status status = FetchDetails(ns, *states);
           if (status.ok()) *response = *std::move(states);
-          reactor->Finish(ToGrpcStatus(status));
+          reactor->Finish(ToGrpcStatus(ForCaller(status)));
           return true;
         },
         absl::StrCat("run \"", request->run_id(), "\" did not finish within ",

@@ -18,6 +18,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "sidecar/config.h"
+#include "sidecar/curl_http_client.h"
 #include "sidecar/dev_mode.h"
 #include "sidecar/sidecar.h"
 
@@ -70,6 +71,14 @@ ABSL_FLAG(std::string, journal_dir, "",
           "Directory for the crash-recovery journal (e.g. a Kubernetes emptyDir): claimed states "
           "and undelivered reports survive a kill -9 and are finished on the next start. Empty: "
           "off. Env: EXOSPHERE_JOURNAL_DIR.");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port serving GET /livez, /readyz and /metrics (port 0 picks a free one; empty: "
+          "off). Env: EXOSPHERE_HEALTH_LISTEN.");
+ABSL_FLAG(bool, ready_requires_worker, true,
+          "/readyz also requires at least one connected, registered worker.");
+ABSL_FLAG(std::string, probe, "",
+          "Probe mode for container health checks: GET this URL (e.g. "
+          "http://127.0.0.1:9090/livez), exit 0 on HTTP 200 and 1 otherwise.");
 ABSL_FLAG(bool, dev, false,
           "Run an embedded devserver (a local state manager) and use it; no URI or key needed.");
 ABSL_FLAG(std::string, dev_listen, "127.0.0.1:0", "Address of the embedded devserver (--dev).");
@@ -87,6 +96,22 @@ int Fail(const absl::Status& status) {
 }
 
 absl::Duration Millis(int64_t millis) { return absl::Milliseconds(millis); }
+
+// --probe: one GET, for a container HEALTHCHECK without curl in the image.
+int Probe(const std::string& url) {
+  CurlHttpClientOptions options;
+  options.connect_timeout = absl::Seconds(2);
+  options.request_timeout = absl::Seconds(3);
+  absl::StatusOr<std::unique_ptr<CurlHttpClient>> client = CurlHttpClient::Create(options);
+  if (!client.ok()) return Fail(client.status()) == 0 ? 0 : 1;
+  absl::StatusOr<HttpResponse> response = (*client)->Send({"GET", url, {}, ""});
+  if (!response.ok()) {
+    std::fprintf(stderr, "probe: %s\n", std::string(response.status().message()).c_str());
+    return 1;
+  }
+  std::printf("%d %s\n", response->status, response->body.c_str());
+  return response->status == 200 ? 0 : 1;
+}
 
 int Run(int argc, char** argv) {
   // Signals are taken synchronously by sigwait below; block them before any thread starts so
@@ -109,6 +134,7 @@ int Run(int argc, char** argv) {
   std::vector<std::string> arguments;
   std::vector<char*> normalized = NormalizeFlagNames(argc, argv, arguments);
   absl::ParseCommandLine(static_cast<int>(normalized.size()) - 1, normalized.data());
+  if (const std::string url = absl::GetFlag(FLAGS_probe); !url.empty()) return Probe(url);
   const absl::Status env =
       ApplyEnvironmentFallbacks({{"state_manager_uri", "EXOSPHERE_STATE_MANAGER_URI"},
                                  {"api_key_file", "EXOSPHERE_API_KEY_FILE"},
@@ -122,6 +148,7 @@ int Run(int argc, char** argv) {
                                  {"max_batch", "EXOSPHERE_MAX_BATCH"},
                                  {"drain_timeout_ms", "EXOSPHERE_DRAIN_TIMEOUT_MS"},
                                  {"journal_dir", "EXOSPHERE_JOURNAL_DIR"},
+                                 {"health_listen", "EXOSPHERE_HEALTH_LISTEN"},
                                  {"log_level", "EXOSPHERE_LOG_LEVEL"},
                                  {"log_format", "EXOSPHERE_LOG_FORMAT"}},
                                 GetEnv, normalized);
@@ -156,6 +183,8 @@ int Run(int argc, char** argv) {
   config.handback_delay = Millis(absl::GetFlag(FLAGS_handback_delay_ms));
   config.drain_timeout = Millis(absl::GetFlag(FLAGS_drain_timeout_ms));
   config.journal_dir = absl::GetFlag(FLAGS_journal_dir);
+  config.health_listen = absl::GetFlag(FLAGS_health_listen);
+  config.ready_requires_worker = absl::GetFlag(FLAGS_ready_requires_worker);
   config.dev = absl::GetFlag(FLAGS_dev);
   config.dev_listen = absl::GetFlag(FLAGS_dev_listen);
   config.dev_db = absl::GetFlag(FLAGS_dev_db);
@@ -175,6 +204,9 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<Sidecar>> sidecar = Sidecar::Start(config);
   if (!sidecar.ok()) return Fail(sidecar.status());
   std::printf("listening on %s\n", (*sidecar)->address().c_str());
+  if (!(*sidecar)->health_address().empty()) {
+    std::printf("health on http://%s\n", (*sidecar)->health_address().c_str());
+  }
   if (dev != nullptr) std::printf("devserver on %s\n", dev->base_url().c_str());
   std::fflush(stdout);
 

@@ -99,12 +99,13 @@ std::string RestStateManagerClient::NamespacePath(absl::string_view ns) const {
 
 absl::StatusOr<json::Json> RestStateManagerClient::Call(absl::string_view method,
                                                         const std::string& path,
+                                                        absl::string_view endpoint,
                                                         const json::Json* body, Quote quote,
-                                                        Reply reply) {
+                                                        Reply reply, absl::Duration timeout) {
   HttpRequest request;
   request.method = std::string(method);
   request.url = base_url_ + path;
-  request.timeout = options_.request_timeout;
+  request.timeout = timeout > absl::ZeroDuration() ? timeout : options_.request_timeout;
   request.headers.emplace_back("x-api-key", options_.api_key ? options_.api_key() : "");
   request.headers.emplace_back("Accept", "application/json");
   if (body != nullptr) {
@@ -112,7 +113,12 @@ absl::StatusOr<json::Json> RestStateManagerClient::Call(absl::string_view method
     request.body = json::Dump(*body);
   }
   const std::string what = absl::StrCat(method, " ", path);
-  EXO_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<HttpResponse> sent = http_.Send(request);
+  if (options_.on_request) {
+    options_.on_request(endpoint, sent.ok() ? sent->status : 0, absl::Now() - start);
+  }
+  EXO_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (response.status < 200 || response.status >= 300) {
     return HttpStatusError(response.status, what,
                            quote == Quote::kDetail ? DetailOf(response.body) : "");
@@ -140,7 +146,8 @@ absl::Status RestStateManagerClient::RegisterNodes(absl::string_view ns,
   }
   const json::Json body = {{"runtime_name", std::string(runtime_name)},
                            {"nodes", std::move(nodes_json)}};
-  return Call("PUT", NamespacePath(ns) + "/nodes/", &body, Quote::kDetail, Reply::kIgnored)
+  return Call("PUT", NamespacePath(ns) + "/nodes/", "register_nodes", &body, Quote::kDetail,
+              Reply::kIgnored)
       .status();
 }
 
@@ -148,7 +155,7 @@ absl::StatusOr<std::vector<ClaimedState>> RestStateManagerClient::ClaimStates(
     absl::string_view ns, const std::vector<std::string>& node_names, int batch_size) {
   const json::Json body = {{"nodes", node_names}, {"batch_size", batch_size}};
   const std::string path = NamespacePath(ns) + "/states/enqueue";
-  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("POST", path, &body, Quote::kDetail));
+  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("POST", path, "enqueue", &body, Quote::kDetail));
   const std::string what = absl::StrCat("POST ", path, " response");
   EXO_ASSIGN_OR_RETURN(const json::Json* states, json::GetArray(reply, "states", what));
   std::vector<ClaimedState> claimed;
@@ -186,7 +193,7 @@ absl::StatusOr<json::StringMap> RestStateManagerClient::GetSecrets(absl::string_
   // Nothing of a secrets response may be quoted in an error: it may hold secret values.
   const std::string path =
       absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(state_id), "/secrets");
-  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("GET", path, nullptr, Quote::kNothing));
+  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("GET", path, "secrets", nullptr, Quote::kNothing));
   auto secrets = reply.is_object() ? reply.find("secrets") : reply.end();
   if (!reply.is_object() || secrets == reply.end() || !secrets->is_object()) {
     return absl::InternalError(
@@ -208,7 +215,7 @@ absl::Status RestStateManagerClient::SendReport(absl::string_view ns, const Repo
   return Call("POST",
               absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(report.state_id), "/",
                            report.Endpoint()),
-              &body, Quote::kDetail, Reply::kIgnored)
+              report.Endpoint(), &body, Quote::kDetail, Reply::kIgnored)
       .status();
 }
 
@@ -216,17 +223,17 @@ absl::StatusOr<json::Json> RestStateManagerClient::UpsertGraph(absl::string_view
                                                                absl::string_view graph_name,
                                                                const json::Json& body) {
   return Call("PUT", absl::StrCat(NamespacePath(ns), "/graph/", EscapePathSegment(graph_name)),
-              &body, Quote::kDetail);
+              "upsert_graph", &body, Quote::kDetail);
 }
 
 absl::StatusOr<json::Json> RestStateManagerClient::GetGraph(absl::string_view ns,
                                                             absl::string_view graph_name) {
   return Call("GET", absl::StrCat(NamespacePath(ns), "/graph/", EscapePathSegment(graph_name)),
-              nullptr, Quote::kDetail);
+              "get_graph", nullptr, Quote::kDetail);
 }
 
 absl::StatusOr<json::Json> RestStateManagerClient::ListGraphs(absl::string_view ns) {
-  return Call("GET", NamespacePath(ns) + "/graphs/", nullptr, Quote::kDetail);
+  return Call("GET", NamespacePath(ns) + "/graphs/", "list_graphs", nullptr, Quote::kDetail);
 }
 
 absl::StatusOr<std::string> RestStateManagerClient::TriggerRun(absl::string_view ns,
@@ -234,7 +241,7 @@ absl::StatusOr<std::string> RestStateManagerClient::TriggerRun(absl::string_view
                                                                const json::Json& body) {
   const std::string path =
       absl::StrCat(NamespacePath(ns), "/graph/", EscapePathSegment(graph_name), "/trigger");
-  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("POST", path, &body, Quote::kDetail));
+  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("POST", path, "trigger", &body, Quote::kDetail));
   absl::StatusOr<std::string> run_id =
       json::GetString(reply, "run_id", "POST " + path + " response");
   if (!run_id.ok()) return absl::InternalError(run_id.status().message());
@@ -243,15 +250,15 @@ absl::StatusOr<std::string> RestStateManagerClient::TriggerRun(absl::string_view
 
 absl::StatusOr<json::Json> RestStateManagerClient::ListRuns(absl::string_view ns, int page,
                                                             int size) {
-  return Call("GET", absl::StrCat(NamespacePath(ns), "/runs/", page, "/", size), nullptr,
-              Quote::kDetail);
+  return Call("GET", absl::StrCat(NamespacePath(ns), "/runs/", page, "/", size), "list_runs",
+              nullptr, Quote::kDetail);
 }
 
 absl::StatusOr<json::Json> RestStateManagerClient::GetRunGraph(absl::string_view ns,
                                                                absl::string_view run_id) {
   return Call("GET",
               absl::StrCat(NamespacePath(ns), "/states/run/", EscapePathSegment(run_id), "/graph"),
-              nullptr, Quote::kDetail);
+              "run_graph", nullptr, Quote::kDetail);
 }
 
 absl::StatusOr<json::Json> RestStateManagerClient::GetNodeRunDetails(absl::string_view ns,
@@ -261,7 +268,12 @@ absl::StatusOr<json::Json> RestStateManagerClient::GetNodeRunDetails(absl::strin
   return Call("GET",
               absl::StrCat(NamespacePath(ns), "/graph/", EscapePathSegment(graph_name), "/run/",
                            EscapePathSegment(run_id), "/node/", EscapePathSegment(state_id)),
-              nullptr, Quote::kDetail);
+              "node_details", nullptr, Quote::kDetail);
+}
+
+absl::Status RestStateManagerClient::CheckHealth(absl::Duration timeout) {
+  return Call("GET", "/health", "health", nullptr, Quote::kDetail, Reply::kIgnored, timeout)
+      .status();
 }
 
 }  // namespace exosphere::sidecar

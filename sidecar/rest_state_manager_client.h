@@ -20,6 +20,9 @@ struct RestStateManagerClientOptions {
   std::function<std::string()> api_key;
   // Per-request timeouts; claims and reports are short, graph calls may take longer.
   absl::Duration request_timeout = absl::Seconds(10);
+  // Called after every exchange (on the calling thread) with the endpoint's name, the HTTP
+  // status (0 when there was no response) and the latency; for metrics and readiness.
+  std::function<void(absl::string_view endpoint, int status, absl::Duration latency)> on_request;
 };
 
 // StateManagerClient over the v0 REST contract. Thread-safe if the HttpClient is; does not own
@@ -47,6 +50,7 @@ class RestStateManagerClient final : public StateManagerClient {
   absl::StatusOr<json::Json> GetNodeRunDetails(absl::string_view ns, absl::string_view graph_name,
                                                absl::string_view run_id,
                                                absl::string_view state_id) override;
+  absl::Status CheckHealth(absl::Duration timeout) override;
 
  private:
   // How much of an error response may be quoted in a Status message.
@@ -58,7 +62,9 @@ class RestStateManagerClient final : public StateManagerClient {
   // Sends the request and returns the parsed 2xx body (null for Reply::kIgnored), or the mapped
   // error.
   absl::StatusOr<json::Json> Call(absl::string_view method, const std::string& path,
-                                  const json::Json* body, Quote quote, Reply reply = Reply::kJson);
+                                  absl::string_view endpoint, const json::Json* body, Quote quote,
+                                  Reply reply = Reply::kJson,
+                                  absl::Duration timeout = absl::ZeroDuration());
   std::string NamespacePath(absl::string_view ns) const;
 
   HttpClient& http_;

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
 
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -60,6 +62,10 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     rest_options.base_url = config_.state_manager_uri;
     rest_options.api_key = [this] { return api_key_->Get(); };
     rest_options.request_timeout = config_.http_timeout;
+    rest_options.on_request = [this](absl::string_view endpoint, int status,
+                                     absl::Duration latency) {
+      metrics_.StateManagerRequest(endpoint, status, latency);
+    };
     owned_state_manager_ = std::make_unique<RestStateManagerClient>(*http_, rest_options);
     state_manager_ = owned_state_manager_.get();
   }
@@ -89,7 +95,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   router_options.reconnect_grace = config_.reconnect_grace;
   router_options.handback_delay = config_.handback_delay;
   router_ = std::make_unique<TaskRouter>(router_options, *scheduler_, *reporter_, *secrets_,
-                                         capacity_forwarder_, *registrar_);
+                                         capacity_forwarder_, *registrar_, &metrics_);
   claim_target_ = std::make_unique<TaskRouterClaimTarget>(*router_);
   PollerOptions poller_options;
   poller_options.poll_interval = config_.poll_interval;
@@ -118,6 +124,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
 
   const std::string socket_path = UnixSocketPath(config_.listen);
   if (!socket_path.empty()) EXO_RETURN_IF_ERROR(PrepareSocketPath(socket_path));
+  // grpc.health.v1 and server reflection on the worker port, for grpc_health_probe and grpcurl.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(GrpcListenAddress(config_.listen), grpc::InsecureServerCredentials(),
@@ -149,8 +158,77 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     }
     address_ = absl::StrCat("unix:", socket_path);
   }
-  EXO_LOG(kInfo, "sidecar_started", DescribeConfig(config_), {{"address", address_}});
+  server_->GetHealthCheckService()->SetServingStatus(true);
+
+  Heartbeat();
+  if (!config_.health_listen.empty()) {
+    HealthHandlers handlers;
+    handlers.live = [this] { return Liveness(); };
+    handlers.ready = [this] { return Readiness(); };
+    handlers.metrics = [this] { return RenderMetrics(); };
+    EXO_ASSIGN_OR_RETURN(health_, HealthServer::Start(config_.health_listen, std::move(handlers)));
+  }
+  EXO_LOG(kInfo, "sidecar_started", DescribeConfig(config_),
+          {{"address", address_}, {"health_address", health_address()}});
   return absl::OkStatus();
+}
+
+void Sidecar::Heartbeat() {
+  // Taking the router's lock proves the core is not deadlocked; running at all proves the
+  // scheduler thread is.
+  router_->Stats();
+  last_heartbeat_ms_ = absl::ToUnixMillis(clock_->Now());
+  scheduler_->ScheduleAfter(absl::Seconds(1), [this] { Heartbeat(); });
+}
+
+ProbeResult Sidecar::Liveness() const {
+  const absl::Duration since = clock_->Now() - absl::FromUnixMillis(last_heartbeat_ms_.load());
+  // Generous: a loaded machine may delay a tick; a deadlocked sidecar never ticks again.
+  const bool ok = since < absl::Seconds(10);
+  return {ok,
+          json::Dump({{"live", ok}, {"last_heartbeat_ms_ago", absl::ToInt64Milliseconds(since)}})};
+}
+
+ProbeResult Sidecar::Readiness() {
+  const RouterStats stats = router_->Stats();
+  absl::Status state_manager;
+  {
+    absl::MutexLock lock(&readiness_mu_);
+    // One real check every 2 s at most, whatever the probe rate.
+    if (clock_->Now() - last_health_check_ >= absl::Seconds(2)) {
+      last_health_ = state_manager_->CheckHealth(absl::Seconds(1));
+      last_health_check_ = clock_->Now();
+    }
+    state_manager = last_health_;
+  }
+  json::Json checks = json::Json::object();
+  bool ready = true;
+  auto check = [&](const char* name, bool ok, const std::string& detail) {
+    checks[name] = ok ? "ok" : detail;
+    ready = ready && ok;
+  };
+  check("draining", !stats.draining, "the sidecar is draining");
+  check("state_manager", state_manager.ok(),
+        absl::StrCat("unreachable: ", state_manager.message()));
+  check(
+      "registration", stats.registration_failures == 0,
+      absl::StrCat(stats.registration_failures, " worker(s) wait for a registration that failed"));
+  if (config_.ready_requires_worker) {
+    check("workers", stats.registered_workers > 0,
+          stats.workers > 0 ? "no worker is registered yet" : "no worker is connected");
+  }
+  return {ready, json::Dump({{"ready", ready}, {"checks", checks}})};
+}
+
+std::string Sidecar::RenderMetrics() const {
+  SidecarMetrics::Snapshot snapshot;
+  snapshot.router = router_->Stats();
+  snapshot.reporter = reporter_->Stats();
+  snapshot.pollers = pollers_->Stats();
+  snapshot.journal = JournalStatistics();
+  snapshot.worker_streams = node_host_->active_streams();
+  snapshot.draining = snapshot.router.draining;
+  return metrics_.Render(snapshot);
 }
 
 void Sidecar::RecoverFromJournal() {
@@ -186,6 +264,7 @@ void Sidecar::Shutdown() {
   shut_down_ = true;
   const absl::Time drain_deadline = clock_->Now() + config_.drain_timeout;
   router_->BeginDrain(config_.drain_timeout);
+  server_->GetHealthCheckService()->SetServingStatus(false);
   pollers_->StopAll();
   if (!router_->AwaitNoTasks(drain_deadline)) {
     router_->HandBackAll("the drain timeout passed");
@@ -197,6 +276,7 @@ void Sidecar::Shutdown() {
   // Ends the remaining streams; reactors still call into the router while they finish.
   server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   server_->Wait();
+  health_.reset();
   reporter_->Stop();
   // No scheduled closure may run once the pools are gone.
   scheduler_->Stop();

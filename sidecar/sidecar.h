@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_SIDECAR_SIDECAR_H_
 #define EXOSPHERE_SIDECAR_SIDECAR_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "sidecar/api_key_source.h"
 #include "sidecar/config.h"
 #include "sidecar/graphs_service.h"
+#include "sidecar/health_server.h"
 #include "sidecar/http_client.h"
 #include "sidecar/http_secrets_fetcher.h"
 #include "sidecar/journal.h"
@@ -22,6 +24,7 @@
 #include "sidecar/poller_set.h"
 #include "sidecar/registrar.h"
 #include "sidecar/reporter.h"
+#include "sidecar/sidecar_metrics.h"
 #include "sidecar/state_manager_client.h"
 #include "sidecar/task_router.h"
 
@@ -48,6 +51,8 @@ class Sidecar {
 
   // Where workers connect: "unix:/path" or "host:port" with the real port.
   const std::string& address() const { return address_; }
+  // Where /livez, /readyz and /metrics are served ("host:port"), or empty.
+  std::string health_address() const { return health_ == nullptr ? "" : health_->address(); }
   // A channel to this sidecar's services that does not go through a socket.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
@@ -58,6 +63,11 @@ class Sidecar {
   // The impatient stop (a second signal): hands back every task in flight at once and waits
   // briefly for those reports. Blocks for at most `report_wait`.
   void HandBackNow(absl::Duration report_wait) ABSL_LOCKS_EXCLUDED(shutdown_mu_);
+
+  // The probes and metrics behind the health endpoints.
+  ProbeResult Liveness() const;
+  ProbeResult Readiness() ABSL_LOCKS_EXCLUDED(readiness_mu_);
+  std::string RenderMetrics() const;
 
   RouterStats RouterStatistics() const { return router_->Stats(); }
   ReporterStats ReporterStatistics() const { return reporter_->Stats(); }
@@ -84,6 +94,8 @@ class Sidecar {
   // Sends the reports a previous run left undelivered and hands back the states it had claimed
   // but not finished.
   void RecoverFromJournal();
+  // Proves every few seconds that the scheduler runs and the router's lock can be taken.
+  void Heartbeat();
 
   const SidecarConfig config_;
   std::string address_;
@@ -107,6 +119,13 @@ class Sidecar {
   std::unique_ptr<NodeHostService> node_host_;
   std::unique_ptr<GraphsService> graphs_;
   std::unique_ptr<grpc::Server> server_;
+  SidecarMetrics metrics_;
+  std::unique_ptr<HealthServer> health_;
+  std::atomic<int64_t> last_heartbeat_ms_{0};
+
+  absl::Mutex readiness_mu_;
+  absl::Time last_health_check_ ABSL_GUARDED_BY(readiness_mu_) = absl::InfinitePast();
+  absl::Status last_health_ ABSL_GUARDED_BY(readiness_mu_);
 
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

@@ -75,6 +75,8 @@ class StateManagerClient {
                                                        absl::string_view graph_name,
                                                        absl::string_view run_id,
                                                        absl::string_view state_id) = 0;
+  // GET /health within `timeout`: OK when the server answers 200 (used for readiness).
+  virtual absl::Status CheckHealth(absl::Duration timeout) = 0;
 };
 
 }  // namespace exosphere::sidecar

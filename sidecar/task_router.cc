@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 
 #include "common/log.h"
+#include "sidecar/sidecar_metrics.h"
 #include "sidecar/task_validator.h"
 
 namespace exosphere::sidecar {
@@ -21,6 +22,7 @@ struct TaskRouter::Worker {
   // The registration generation of its runtime that includes this worker's nodes.
   uint64_t join_generation = 0;
   bool registered = false;
+  bool registration_failed = false;
   absl::flat_hash_map<std::string, std::shared_ptr<const NodeSpec>> nodes;
   absl::flat_hash_set<std::string> tasks;
 };
@@ -54,6 +56,7 @@ struct TaskRouter::Task {
   uint64_t attempt = 0;
   int workers_lost = 0;
   std::string last_loss;
+  bool dispatched_once = false;
 };
 
 namespace {
@@ -87,13 +90,14 @@ std::string FormatMillis(absl::Duration duration) {
 
 TaskRouter::TaskRouter(TaskRouterOptions options, Scheduler& scheduler, ReportQueue& reports,
                        SecretsFetcher& secrets, CapacityListener& capacity,
-                       RegistrationRequester& registrar)
+                       RegistrationRequester& registrar, SidecarMetrics* metrics)
     : options_(options),
       scheduler_(scheduler),
       reports_(reports),
       secrets_(secrets),
       capacity_(capacity),
-      registrar_(registrar) {}
+      registrar_(registrar),
+      metrics_(metrics) {}
 
 TaskRouter::~TaskRouter() {
   absl::MutexLock lock(&mu_);
@@ -284,7 +288,9 @@ void TaskRouter::HandleResult(absl::string_view worker_id, const v1::TaskResult&
     worker->sink->Send(std::move(reply));
   }
   const std::string ns = task.ns;
-  FinishLocked(result.state_id(), std::move(validated.report));
+  const absl::Duration duration = scheduler_.clock().Now() - task.sent_at;
+  FinishLocked(result.state_id(), std::move(validated.report),
+               validated.violation.empty() ? "" : "invalid_result", duration);
   RebalanceLocked(ns);
 }
 
@@ -305,6 +311,7 @@ void TaskRouter::OnRegistration(const RegistrationOutcome& outcome) {
       newly_registered = true;
       SendRegistrationLocked(*worker, absl::OkStatus(), absl::ZeroDuration());
     } else if (!outcome.status.ok()) {
+      worker->registration_failed = true;
       SendRegistrationLocked(*worker, outcome.status, outcome.retry_in);
     }
   }
@@ -364,6 +371,10 @@ void TaskRouter::Dispatch(absl::string_view ns, std::vector<ClaimedState> states
     }
     if (!state.malformed.empty()) {
       EXO_LOG(kError, "claim_malformed", state.malformed, {{"state_id", state.state_id}});
+      if (metrics_ != nullptr) {
+        metrics_->TaskFailed(ns, "other", "malformed_state");
+        metrics_->TaskFinished(ns, "other", SidecarMetrics::Outcome::kErrored, std::nullopt);
+      }
       const std::string state_id = state.state_id;
       reports_.Submit(std::string(ns),
                       Report::Errored(state_id, absl::StrCat("the state manager sent a malformed "
@@ -393,10 +404,7 @@ void TaskRouter::BeginDrain(absl::Duration timeout) {
     worker->sink->Send(std::move(drain));
   }
   const std::vector<std::string> orphans(orphans_.begin(), orphans_.end());
-  for (const std::string& state_id : orphans) {
-    FinishLocked(state_id, Report::RequeueAfter(
-                               state_id, absl::ToInt64Milliseconds(options_.handback_delay)));
-  }
+  for (const std::string& state_id : orphans) HandBackLocked(state_id);
   EXO_LOG(kInfo, "drain_started", "",
           {{"timeout_ms", absl::StrCat(absl::ToInt64Milliseconds(timeout))},
            {"tasks_in_flight", absl::StrCat(tasks_.size())},
@@ -419,8 +427,7 @@ void TaskRouter::HandBackAll(absl::string_view why) {
     }
     EXO_LOG(kWarning, "task_handed_back", std::string(why),
             {{"state_id", state_id}, {"node", task.state.node_name}, {"worker", task.worker_id}});
-    FinishLocked(state_id, Report::RequeueAfter(
-                               state_id, absl::ToInt64Milliseconds(options_.handback_delay)));
+    HandBackLocked(state_id);
   }
 }
 
@@ -434,9 +441,16 @@ RouterStats TaskRouter::Stats() const {
   absl::MutexLock lock(&mu_);
   RouterStats stats;
   stats.workers = static_cast<int>(workers_.size());
+  stats.draining = draining_;
   for (const auto& [id, worker] : workers_) {
     stats.slots += static_cast<int>(worker->slots);
     stats.busy_slots += worker->in_flight;
+    if (worker->registered) ++stats.registered_workers;
+    if (!worker->registered && worker->registration_failed) ++stats.registration_failures;
+    RouterStats::Namespace& ns = stats.by_namespace[worker->spec.ns];
+    ++ns.workers;
+    ns.slots += static_cast<int>(worker->slots);
+    ns.busy_slots += worker->in_flight;
   }
   stats.tasks_in_flight = static_cast<int>(tasks_.size());
   stats.orphaned_tasks = static_cast<int>(orphans_.size());
@@ -493,7 +507,8 @@ void TaskRouter::AssignLocked(Task& task) {
       EXO_LOG(kWarning, "task_inputs_invalid", std::string(inputs.status().message()),
               {{"state_id", task.state.state_id}, {"node", task.state.node_name}});
       FinishLocked(task.state.state_id,
-                   Report::Errored(task.state.state_id, std::string(inputs.status().message())));
+                   Report::Errored(task.state.state_id, std::string(inputs.status().message())),
+                   "invalid_inputs");
       return;
     }
     task.inputs = *std::move(inputs);
@@ -522,6 +537,12 @@ void TaskRouter::AssignLocked(Task& task) {
 void TaskRouter::SendTaskLocked(Task& task, Worker& worker) {
   task.phase = Phase::kRunning;
   task.sent_at = scheduler_.clock().Now();
+  if (metrics_ != nullptr) {
+    std::optional<absl::Duration> latency;
+    if (!task.dispatched_once) latency = task.sent_at - task.claimed_at;
+    metrics_->TaskDispatched(task.ns, NodeLabelLocked(task), latency);
+  }
+  task.dispatched_once = true;
   task.attempt = next_attempt_++;
   v1::SidecarMessage message;
   v1::Task& out = *message.mutable_task();
@@ -550,16 +571,18 @@ void TaskRouter::OnSecrets(const std::string& state_id, absl::StatusOr<json::Str
   if (!secrets.ok()) {
     EXO_LOG(kWarning, "secrets_unavailable", std::string(secrets.status().message()),
             {{"state_id", state_id}, {"node", task.state.node_name}});
-    FinishLocked(state_id, Report::Errored(state_id, absl::StrCat("could not fetch the secrets of "
-                                                                  "node \"",
-                                                                  task.state.node_name, "\": ",
-                                                                  secrets.status().message())));
+    FinishLocked(state_id,
+                 Report::Errored(state_id, absl::StrCat("could not fetch the secrets of node \"",
+                                                        task.state.node_name,
+                                                        "\": ", secrets.status().message())),
+                 "secrets");
     RebalanceLocked(ns);
     return;
   }
   absl::StatusOr<json::StringMap> selected = SelectSecrets(*task.spec, *secrets);
   if (!selected.ok()) {
-    FinishLocked(state_id, Report::Errored(state_id, std::string(selected.status().message())));
+    FinishLocked(state_id, Report::Errored(state_id, std::string(selected.status().message())),
+                 "secrets");
     RebalanceLocked(ns);
     return;
   }
@@ -600,7 +623,8 @@ void TaskRouter::OnDeadline(const std::string& state_id, uint64_t attempt) {
   const std::string ns = task.ns;
   FinishLocked(state_id,
                Report::Errored(state_id, absl::StrCat("deadline exceeded after ", deadline,
-                                                      " on worker ", task.worker_id)));
+                                                      " on worker ", task.worker_id)),
+               "deadline_exceeded");
   RebalanceLocked(ns);
 }
 
@@ -615,14 +639,49 @@ void TaskRouter::OnGraceExpired(const std::string& state_id, uint64_t attempt) {
   task.timer = Scheduler::kNoTask;
   EXO_LOG(kWarning, "task_handed_back", "no worker for the node within the grace period",
           {{"state_id", state_id}, {"node", task.state.node_name}});
-  FinishLocked(state_id,
-               Report::RequeueAfter(state_id, absl::ToInt64Milliseconds(options_.handback_delay)));
+  HandBackLocked(state_id);
 }
 
-void TaskRouter::FinishLocked(const std::string& state_id, Report report) {
+void TaskRouter::HandBackLocked(const std::string& state_id) {
+  FinishLocked(state_id,
+               Report::RequeueAfter(state_id, absl::ToInt64Milliseconds(options_.handback_delay)),
+               "handed_back");
+}
+
+std::string TaskRouter::NodeLabelLocked(const Task& task) const {
+  auto served_in_ns = served_.find(task.ns);
+  if (served_in_ns != served_.end() && served_in_ns->second.count(task.state.node_name) > 0) {
+    return task.state.node_name;
+  }
+  return task.spec != nullptr ? task.spec->name : "other";
+}
+
+void TaskRouter::FinishLocked(const std::string& state_id, Report report, absl::string_view failure,
+                              std::optional<absl::Duration> duration) {
   auto it = tasks_.find(state_id);
   if (it == tasks_.end()) return;
   Task& task = *it->second;
+  if (metrics_ != nullptr) {
+    const std::string node = NodeLabelLocked(task);
+    SidecarMetrics::Outcome outcome = SidecarMetrics::Outcome::kErrored;
+    switch (report.kind) {
+      case Report::Kind::kExecuted:
+        outcome = SidecarMetrics::Outcome::kExecuted;
+        break;
+      case Report::Kind::kErrored:
+        outcome = SidecarMetrics::Outcome::kErrored;
+        break;
+      case Report::Kind::kPruned:
+        outcome = SidecarMetrics::Outcome::kPruned;
+        break;
+      case Report::Kind::kRequeueAfter:
+        outcome = failure == "handed_back" ? SidecarMetrics::Outcome::kHandedBack
+                                           : SidecarMetrics::Outcome::kRequeued;
+        break;
+    }
+    if (!failure.empty() && failure != "handed_back") metrics_->TaskFailed(task.ns, node, failure);
+    metrics_->TaskFinished(task.ns, node, outcome, duration);
+  }
   if (task.timer != Scheduler::kNoTask) scheduler_.Cancel(task.timer);
   ReleaseSlotLocked(task);
   orphans_.erase(state_id);
@@ -642,8 +701,7 @@ void TaskRouter::OrphanLocked(Task& task) {
   task.worker_id.clear();
   const std::string state_id = task.state.state_id;
   if (draining_) {
-    FinishLocked(state_id, Report::RequeueAfter(
-                               state_id, absl::ToInt64Milliseconds(options_.handback_delay)));
+    HandBackLocked(state_id);
     return;
   }
   orphans_.insert(state_id);

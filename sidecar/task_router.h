@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "sidecar/registration_requester.h"
 #include "sidecar/report_queue.h"
 #include "sidecar/secrets_fetcher.h"
+#include "sidecar/sidecar_metrics_fwd.h"
 #include "sidecar/state_manager_client.h"
 #include "sidecar/worker_sink.h"
 
@@ -46,11 +48,21 @@ struct PollGroup {
 };
 
 struct RouterStats {
+  struct Namespace {
+    int workers = 0;
+    int slots = 0;
+    int busy_slots = 0;
+  };
   int workers = 0;
+  int registered_workers = 0;
+  // Workers waiting for a registration that failed at least once.
+  int registration_failures = 0;
   int slots = 0;
   int busy_slots = 0;
   int tasks_in_flight = 0;  // claimed, not yet handed to the report queue
   int orphaned_tasks = 0;   // waiting for a worker after theirs was lost
+  bool draining = false;
+  std::map<std::string, Namespace> by_namespace;
 };
 
 // The sidecar's core: connected workers, the nodes they serve, and every claimed state until its
@@ -63,8 +75,10 @@ struct RouterStats {
 // listeners are made with that mutex held, so they must not call back (see their contracts).
 class TaskRouter {
  public:
+  // `metrics` is optional and not owned.
   TaskRouter(TaskRouterOptions options, Scheduler& scheduler, ReportQueue& reports,
-             SecretsFetcher& secrets, CapacityListener& capacity, RegistrationRequester& registrar);
+             SecretsFetcher& secrets, CapacityListener& capacity, RegistrationRequester& registrar,
+             SidecarMetrics* metrics = nullptr);
   ~TaskRouter();
   TaskRouter(const TaskRouter&) = delete;
   TaskRouter& operator=(const TaskRouter&) = delete;
@@ -124,7 +138,14 @@ class TaskRouter {
   void OnDeadline(const std::string& state_id, uint64_t attempt) ABSL_LOCKS_EXCLUDED(mu_);
   void OnGraceExpired(const std::string& state_id, uint64_t attempt) ABSL_LOCKS_EXCLUDED(mu_);
   // Removes the task from its worker (freeing the slot) and from the router, and submits `report`.
-  void FinishLocked(const std::string& state_id, Report report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A non-empty `failure` is the reason the sidecar itself reported the state errored (for the
+  // metrics); requeue reports of the sidecar's own making are hand-backs.
+  void FinishLocked(const std::string& state_id, Report report, absl::string_view failure = "",
+                    std::optional<absl::Duration> duration = std::nullopt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandBackLocked(const std::string& state_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The node label of a task: its node if a worker serves it, "other" otherwise (bounded).
+  std::string NodeLabelLocked(const Task& task) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseSlotLocked(Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OrphanLocked(Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gives orphaned tasks of `ns` to workers with free slots, then tells the poller if slots are
@@ -141,6 +162,7 @@ class TaskRouter {
   SecretsFetcher& secrets_;
   CapacityListener& capacity_;
   RegistrationRequester& registrar_;
+  SidecarMetrics* const metrics_;
 
   mutable absl::Mutex mu_;
   uint64_t next_worker_number_ ABSL_GUARDED_BY(mu_) = 1;

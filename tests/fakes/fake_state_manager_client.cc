@@ -226,7 +226,8 @@ absl::StatusOr<json::Json> FakeStateManagerClient::GetGraph(absl::string_view ns
   const std::string key = absl::StrCat(ns, "/", graph_name);
   auto it = graphs_.find(key);
   if (it == graphs_.end()) {
-    return absl::NotFoundError(absl::StrCat("GET graph: HTTP 404: Graph template ", graph_name,
+    return absl::NotFoundError(absl::StrCat("GET /v0/namespace/", ns, "/graph/", graph_name,
+                                            ": HTTP 404: Graph template ", graph_name,
                                             " not found in namespace ", ns));
   }
   if (++graph_reads_[key] > graph_pending_reads_) it->second["validation_status"] = "VALID";
@@ -291,6 +292,20 @@ absl::StatusOr<json::Json> FakeStateManagerClient::GetNodeRunDetails(absl::strin
   auto it = node_details_.find(std::string(state_id));
   if (it == node_details_.end()) return absl::NotFoundError("node details: HTTP 404");
   return it->second;
+}
+
+}  // namespace exosphere::testing
+
+namespace exosphere::testing {
+
+absl::Status FakeStateManagerClient::CheckHealth(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return health_;
+}
+
+void FakeStateManagerClient::SetHealth(absl::Status health) {
+  absl::MutexLock lock(&mu_);
+  health_ = std::move(health);
 }
 
 }  // namespace exosphere::testing

@@ -84,6 +84,9 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   absl::StatusOr<json::Json> GetNodeRunDetails(absl::string_view ns, absl::string_view graph_name,
                                                absl::string_view run_id,
                                                absl::string_view state_id) override;
+  absl::Status CheckHealth(absl::Duration timeout) override;
+  // What CheckHealth answers (OK by default).
+  void SetHealth(absl::Status health);
 
  private:
   mutable absl::Mutex mu_;
@@ -107,6 +110,7 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   std::vector<json::Json> upsert_bodies_ ABSL_GUARDED_BY(mu_);
   std::vector<json::Json> trigger_bodies_ ABSL_GUARDED_BY(mu_);
   int next_run_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::Status health_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace exosphere::testing

@@ -1,6 +1,9 @@
 #include "sidecar/rest_state_manager_client.h"
 
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,10 +26,14 @@ constexpr char kKey[] = "sk-test-secret-key";
 class RestStateManagerClientTest : public ::testing::Test {
  protected:
   RestStateManagerClientTest()
-      : client_(http_, {"http://sm:8000/", [] { return std::string(kKey); }, absl::Seconds(3)}) {}
+      : client_(http_, {"http://sm:8000/", [] { return std::string(kKey); }, absl::Seconds(3),
+                        [this](absl::string_view endpoint, int status, absl::Duration) {
+                          observed_.push_back(absl::StrCat(endpoint, " ", status));
+                        }}) {}
   sidecar::HttpRequest Last() { return http_.requests().back(); }
 
   FakeHttpClient http_;
+  std::vector<std::string> observed_;
   RestStateManagerClient client_;
 };
 
@@ -90,6 +97,17 @@ TEST_F(RestStateManagerClientTest, HttpOutcomesMapToCanonicalCodesWithTheServers
   http_.Fail(absl::UnavailableError("connection refused"));
   EXPECT_THAT(client_.SendReport("ns", Report::Errored("s1", "e")),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connection refused")));
+}
+
+TEST_F(RestStateManagerClientTest, EveryExchangeIsObservedWithItsEndpointAndStatus) {
+  http_.Respond(503, "");
+  http_.Fail(absl::UnavailableError("connection refused"));
+  EXPECT_FALSE(client_.SendReport("ns", Report::Executed("s1", {})).ok());
+  EXPECT_FALSE(client_.ClaimStates("ns", {"n"}, 1).ok());
+  EXPECT_OK(client_.CheckHealth(absl::Seconds(1)));
+  EXPECT_EQ(Last().url, "http://sm:8000/health");
+  EXPECT_EQ(Last().timeout, absl::Seconds(1));
+  EXPECT_THAT(observed_, ::testing::ElementsAre("executed 503", "enqueue 0", "health 200"));
 }
 
 TEST_F(RestStateManagerClientTest, AReportIsAppliedOnAny2xxEvenWithAGarbledBody) {

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 
 #include "sidecar/hello_validator.h"
+#include "sidecar/sidecar_metrics.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_router_peers.h"
 #include "tests/support/status_matchers.h"
@@ -87,7 +88,7 @@ class TaskRouterTest : public ::testing::Test {
     options_.reconnect_grace = absl::Seconds(10);
     options_.handback_delay = absl::Milliseconds(1500);
     router_ = std::make_unique<TaskRouter>(options_, scheduler_, reports_, secrets_, capacity_,
-                                           registrar_);
+                                           registrar_, &metrics_);
   }
   ~TaskRouterTest() override {
     router_.reset();
@@ -132,6 +133,7 @@ class TaskRouterTest : public ::testing::Test {
   FakeSecretsFetcher secrets_;
   FakeCapacityListener capacity_;
   FakeRegistrationRequester registrar_;
+  SidecarMetrics metrics_;
   std::unique_ptr<TaskRouter> router_;
 };
 
@@ -316,6 +318,11 @@ TEST_F(TaskRouterTest, EachResultKindBecomesItsReportAndFreesTheSlot) {
   EXPECT_EQ(reports_.ReportFor("c").prune_data, json::Json({{"why", "dup"}}));
   EXPECT_EQ(reports_.ReportFor("d").delay_ms, 5000);
   EXPECT_THAT(sink.OfKind(v1::SidecarMessage::kResultRejected), IsEmpty());
+  for (SidecarMetrics::Outcome outcome :
+       {SidecarMetrics::Outcome::kExecuted, SidecarMetrics::Outcome::kErrored,
+        SidecarMetrics::Outcome::kPruned, SidecarMetrics::Outcome::kRequeued}) {
+    EXPECT_EQ(metrics_.Finished(kNs, "echo", outcome), 1u) << OutcomeName(outcome);
+  }
 }
 
 TEST_F(TaskRouterTest, AResultBreakingTheContractIsReportedErroredAndTheWorkerToldWhy) {
@@ -469,6 +476,8 @@ TEST_F(TaskRouterTest, AnOrphanIsHandedBackWhenNoWorkerComesInTime) {
   EXPECT_EQ(report.kind, Report::Kind::kRequeueAfter);
   EXPECT_EQ(report.delay_ms, 1500);
   EXPECT_EQ(router_->Stats().tasks_in_flight, 0);
+  EXPECT_EQ(metrics_.Finished(kNs, "echo", SidecarMetrics::Outcome::kHandedBack), 1u);
+  EXPECT_EQ(metrics_.Finished(kNs, "echo", SidecarMetrics::Outcome::kRequeued), 0u);
 }
 
 TEST_F(TaskRouterTest, StatesOfANodeNobodyServesAreHandedBackAfterTheGracePeriod) {
@@ -577,6 +586,14 @@ TEST_F(TaskRouterTest, EveryClaimedStateIsReportedExactlyOnceUnderRandomChurn) {
   for (const Report& report : reports_.reports()) ++counts[report.state_id];
   EXPECT_EQ(counts.size(), claimed.size());
   for (const std::string& id : claimed) EXPECT_EQ(counts[id], 1) << id;
+  uint64_t finished = 0;
+  for (SidecarMetrics::Outcome outcome :
+       {SidecarMetrics::Outcome::kExecuted, SidecarMetrics::Outcome::kErrored,
+        SidecarMetrics::Outcome::kPruned, SidecarMetrics::Outcome::kRequeued,
+        SidecarMetrics::Outcome::kHandedBack}) {
+    finished += metrics_.Finished(kNs, "echo", outcome);
+  }
+  EXPECT_EQ(finished, claimed.size());
   EXPECT_EQ(router_->Stats().tasks_in_flight, 0);
 }
 

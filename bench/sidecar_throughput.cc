@@ -1,0 +1,350 @@
+// sidecar-bench: end-to-end throughput of devserver + exosphere-sidecar + no-op C++ workers, next
+// to the devserver's raw capacity measured in the same run on the same preloaded states; plus the
+// dispatch latency (claim reply to the worker receiving the task), the sidecar's CPU time per
+// state and its memory (RSS) idle and under load. Prints one parseable line per phase
+// (see bench/README.md).
+
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+
+#include "bench/devserver_load.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "exosphere/sidecar/v1/node_host.grpc.pb.h"
+#include "tests/support/child_process.h"
+
+ABSL_FLAG(int64_t, states, 20000, "States preloaded for each phase.");
+ABSL_FLAG(int32_t, rounds, 2, "Rounds of (raw devserver, sidecar) phases, interleaved.");
+ABSL_FLAG(int32_t, raw_clients, 8, "Concurrent clients of the raw devserver phase.");
+ABSL_FLAG(int32_t, workers, 4, "No-op worker streams connected to the sidecar.");
+ABSL_FLAG(int32_t, slots, 16, "Slots of each worker.");
+ABSL_FLAG(int32_t, batch, 16, "Claim batch of both phases (the sidecar's --max-batch).");
+ABSL_FLAG(int32_t, http_threads, 8, "The sidecar's --http-threads.");
+ABSL_FLAG(std::string, sidecar_bin, "",
+          "The exosphere-sidecar binary (default: next to this benchmark).");
+ABSL_FLAG(bool, pin, true,
+          "On a machine with 2+ CPUs, run the devserver on CPU 0 and everything else (load "
+          "clients, sidecar, workers) on CPU 1, as if the state manager had a machine of its own.");
+
+namespace exosphere::bench {
+namespace {
+
+namespace v1 = sidecar::v1;
+
+struct ProcessSample {
+  double cpu_seconds = 0;  // user + system
+  int64_t rss_kib = 0;
+  int64_t peak_rss_kib = 0;
+};
+
+ProcessSample SampleProcess(pid_t pid) {
+  ProcessSample sample;
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may contain spaces) start after the last ')'.
+  std::istringstream fields(content.substr(content.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int index = 3; fields >> field; ++index) {
+    if (index == 14) utime = std::stol(field);
+    if (index == 15) {
+      stime = std::stol(field);
+      break;
+    }
+  }
+  sample.cpu_seconds =
+      static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) sample.rss_kib = std::stol(line.substr(6));
+    if (line.rfind("VmHWM:", 0) == 0) sample.peak_rss_kib = std::stol(line.substr(6));
+  }
+  return sample;
+}
+
+// A no-op worker on one NodeHost stream: answers every task at once with an empty output and
+// records how long each task took from the sidecar's claim reply to its arrival here.
+class NoopWorker {
+ public:
+  NoopWorker(std::shared_ptr<grpc::Channel> channel, const std::string& ns, int slots)
+      : stub_(v1::NodeHost::NewStub(std::move(channel))), slots_(slots) {
+    stream_ = stub_->Connect(&context_);
+    v1::WorkerMessage hello;
+    hello.mutable_hello()->set_namespace_(ns);
+    hello.mutable_hello()->set_runtime_name("bench");
+    hello.mutable_hello()->set_slots(static_cast<uint32_t>(slots));
+    hello.mutable_hello()->set_worker_label("sidecar-bench");
+    v1::NodeDefinition& node = *hello.mutable_hello()->add_nodes();
+    node.set_name("BenchNode");
+    node.add_input_fields("n");
+    stream_->Write(hello);
+    // Paused until the measurement starts, so that preloading is not raced.
+    SetSlots(0);
+    reader_ = std::thread([this] { Read(); });
+  }
+  ~NoopWorker() {
+    stream_->WritesDone();
+    context_.TryCancel();
+    reader_.join();
+  }
+
+  void Start() { SetSlots(slots_); }
+  void Pause() { SetSlots(0); }
+
+  bool AwaitRegistered(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&registered_), timeout);
+  }
+  int64_t answered() const {
+    absl::MutexLock lock(&mu_);
+    return answered_;
+  }
+  absl::Time last_answer() const {
+    absl::MutexLock lock(&mu_);
+    return last_answer_;
+  }
+  std::vector<double> latencies_ms() const {
+    absl::MutexLock lock(&mu_);
+    return latencies_ms_;
+  }
+  void Reset() {
+    absl::MutexLock lock(&mu_);
+    answered_ = 0;
+    latencies_ms_.clear();
+  }
+
+ private:
+  void SetSlots(int slots) ABSL_LOCKS_EXCLUDED(write_mu_) {
+    v1::WorkerMessage message;
+    message.mutable_set_slots()->set_slots(static_cast<uint32_t>(slots));
+    absl::MutexLock lock(&write_mu_);
+    stream_->Write(message);
+  }
+
+  void Read() {
+    v1::SidecarMessage message;
+    v1::WorkerMessage result;
+    result.mutable_result()->mutable_executed()->add_outputs();
+    while (stream_->Read(&message)) {
+      if (message.has_registration() && message.registration().registered()) {
+        absl::MutexLock lock(&mu_);
+        registered_ = true;
+      }
+      if (!message.has_task()) continue;
+      const int64_t now_us = absl::ToUnixMicros(absl::Now());
+      result.mutable_result()->set_state_id(message.task().state_id());
+      {
+        absl::MutexLock lock(&write_mu_);
+        stream_->Write(result);
+      }
+      absl::MutexLock lock(&mu_);
+      latencies_ms_.push_back(
+          static_cast<double>(now_us - message.task().claimed_at_unix_micros()) / 1000.0);
+      ++answered_;
+      last_answer_ = absl::Now();
+    }
+  }
+
+  std::unique_ptr<v1::NodeHost::Stub> stub_;
+  const int slots_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerMessage, v1::SidecarMessage>> stream_;
+  absl::Mutex write_mu_;
+  mutable absl::Mutex mu_;
+  bool registered_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t answered_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_answer_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
+  std::thread reader_;
+};
+
+std::string BinaryNextToThisOne(const std::string& name) {
+  char self[4096];
+  const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string path(self, length > 0 ? static_cast<size_t>(length) : 0);
+  return path.substr(0, path.rfind('/') + 1) + name;
+}
+
+std::string SidecarBinary() {
+  std::string flag = absl::GetFlag(FLAGS_sidecar_bin);
+  return flag.empty() ? BinaryNextToThisOne("exosphere-sidecar") : flag;
+}
+
+bool PinToCpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sidecar-bench: %s\n", message.c_str());
+  return 1;
+}
+
+int Run() {
+  const int64_t states = absl::GetFlag(FLAGS_states);
+  const int batch = absl::GetFlag(FLAGS_batch);
+  const bool pin = absl::GetFlag(FLAGS_pin) && std::thread::hardware_concurrency() >= 2;
+  // Children inherit the affinity: the sidecar shares CPU 1 with this process's clients and
+  // workers; the devserver is started on CPU 0 through taskset.
+  if (pin && !PinToCpu(1)) return Fail("cannot pin to CPU 1");
+  std::vector<std::string> devserver_argv = {BinaryNextToThisOne("exosphere-devserver"), "--listen",
+                                             "127.0.0.1:0", "--api-key", "bench-key"};
+  if (pin) devserver_argv.insert(devserver_argv.begin(), {"/usr/bin/taskset", "-c", "0"});
+  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> server =
+      testing::ChildProcess::Start({devserver_argv, {}, /*echo_stderr=*/true, "devserver"});
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  absl::StatusOr<std::string> listening = (*server)->WaitForStdoutLine(
+      [](const std::string& line) { return line.rfind("listening on http://", 0) == 0; },
+      absl::Seconds(20));
+  if (!listening.ok()) return Fail("the devserver did not start");
+  const std::string base_url = listening->substr(std::string("listening on ").size());
+  LoadTarget target;
+  target.port = std::stoi(base_url.substr(base_url.rfind(':') + 1));
+  target.api_key = "bench-key";
+  if (absl::Status prepared = PrepareGraph(target); !prepared.ok()) {
+    return Fail(std::string(prepared.message()));
+  }
+
+  char dir_template[] = "/tmp/sidecar-bench-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string socket = absl::StrCat("unix:", dir, "/sidecar.sock");
+  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> sidecar = testing::ChildProcess::Start(
+      {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
+        absl::StrCat(batch), "--http-threads", absl::StrCat(absl::GetFlag(FLAGS_http_threads)),
+        "--log-level", "warn"},
+       {{"EXOSPHERE_API_KEY", target.api_key}},
+       /*echo_stderr=*/true,
+       "sidecar"});
+  if (!sidecar.ok()) return Fail(std::string(sidecar.status().message()));
+  if (!(*sidecar)
+           ->WaitForStdoutLine(
+               [](const std::string& line) { return line.rfind("listening on", 0) == 0; },
+               absl::Seconds(20))
+           .ok()) {
+    return Fail("the sidecar did not start");
+  }
+  const pid_t pid = (*sidecar)->pid();
+  const ProcessSample started = SampleProcess(pid);
+
+  std::vector<std::unique_ptr<NoopWorker>> workers;
+  for (int i = 0; i < absl::GetFlag(FLAGS_workers); ++i) {
+    workers.push_back(std::make_unique<NoopWorker>(
+        grpc::CreateChannel(socket, grpc::InsecureChannelCredentials()), target.namespace_name,
+        absl::GetFlag(FLAGS_slots)));
+  }
+  for (auto& worker : workers) {
+    if (!worker->AwaitRegistered(absl::Seconds(20))) return Fail("a worker was not registered");
+  }
+  const ProcessSample idle = SampleProcess(pid);
+  std::printf(
+      "# sidecar-bench: %u hardware threads (%s), %lld states per phase, batch=%d, "
+      "%zu workers x %d slots, sidecar http_threads=%d\n",
+      std::thread::hardware_concurrency(),
+      pin ? "devserver on CPU 0, the rest on CPU 1" : "not pinned", static_cast<long long>(states),
+      batch, workers.size(), absl::GetFlag(FLAGS_slots), absl::GetFlag(FLAGS_http_threads));
+  std::printf("sidecar_idle rss_started_kib=%lld rss_idle_with_workers_kib=%lld\n",
+              static_cast<long long>(started.rss_kib), static_cast<long long>(idle.rss_kib));
+  std::fflush(stdout);
+
+  std::vector<double> raw_rates;
+  std::vector<double> sidecar_rates;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    // The devserver alone, driven by keep-alive HTTP clients.
+    if (absl::Status preloaded = PreloadStates(target, states); !preloaded.ok()) {
+      return Fail(std::string(preloaded.message()));
+    }
+    const LoadResult raw =
+        RunClaimExecuteLoad(target, absl::GetFlag(FLAGS_raw_clients), batch, absl::Hours(1));
+    raw_rates.push_back(raw.StatesPerSecond());
+    std::printf("%s\n", raw.Line().c_str());
+    std::fflush(stdout);
+
+    // The same number of states through the sidecar and the no-op workers.
+    if (absl::Status preloaded = PreloadStates(target, states); !preloaded.ok()) {
+      return Fail(std::string(preloaded.message()));
+    }
+    for (auto& worker : workers) worker->Reset();
+    const ProcessSample before = SampleProcess(pid);
+    const absl::Time start = absl::Now();
+    for (auto& worker : workers) worker->Start();
+    int64_t peak_rss = 0;
+    while (true) {
+      int64_t answered = 0;
+      for (auto& worker : workers) answered += worker->answered();
+      peak_rss = std::max(peak_rss, SampleProcess(pid).rss_kib);
+      if (answered >= states) break;
+      absl::SleepFor(absl::Milliseconds(5));  // sampling interval of the benchmark itself
+    }
+    absl::Time end = start;
+    std::vector<double> latencies;
+    for (auto& worker : workers) {
+      end = std::max(end, worker->last_answer());
+      const std::vector<double> own = worker->latencies_ms();
+      latencies.insert(latencies.end(), own.begin(), own.end());
+    }
+    const ProcessSample after = SampleProcess(pid);
+    std::sort(latencies.begin(), latencies.end());
+    const double seconds = absl::ToDoubleSeconds(end - start);
+    const double rate = static_cast<double>(states) / seconds;
+    sidecar_rates.push_back(rate);
+    std::printf(
+        "sidecar_throughput states=%lld seconds=%.2f states_per_s=%.0f ratio_to_raw=%.2f "
+        "dispatch_p50_ms=%.3f dispatch_p99_ms=%.3f sidecar_cpu_us_per_state=%.1f "
+        "rss_load_peak_kib=%lld\n",
+        static_cast<long long>(states), seconds, rate, rate / raw.StatesPerSecond(),
+        Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+        (after.cpu_seconds - before.cpu_seconds) * 1e6 / static_cast<double>(states),
+        static_cast<long long>(peak_rss));
+    std::fflush(stdout);
+    // Pause the workers again for the next preload.
+    for (auto& worker : workers) worker->Pause();
+  }
+  std::sort(raw_rates.begin(), raw_rates.end());
+  std::sort(sidecar_rates.begin(), sidecar_rates.end());
+  const double raw_median = raw_rates[raw_rates.size() / 2];
+  const double sidecar_median = sidecar_rates[sidecar_rates.size() / 2];
+  std::printf("summary raw_states_per_s=%.0f sidecar_states_per_s=%.0f ratio=%.2f\n", raw_median,
+              sidecar_median, sidecar_median / raw_median);
+  workers.clear();
+  (*sidecar)->Signal(SIGTERM);
+  (void)(*sidecar)->Wait(absl::Seconds(30));
+  return 0;
+}
+
+}  // namespace
+}  // namespace exosphere::bench
+
+int main(int argc, char** argv) {
+  exosphere::ConfigureFlagsUsage("sidecar-bench");
+  absl::SetProgramUsageMessage(
+      "End-to-end throughput and dispatch latency of the sidecar next to the devserver's raw "
+      "capacity.\nUsage: sidecar-bench [--states=N] [--workers=W --slots=S] [--rounds=R]");
+  std::vector<std::string> storage;
+  std::vector<char*> normalized = exosphere::NormalizeFlagNames(argc, argv, storage);
+  absl::ParseCommandLine(static_cast<int>(normalized.size()) - 1, normalized.data());
+  exosphere::log::SetLevel(exosphere::log::Level::kWarning);
+  return exosphere::bench::Run();
+}
