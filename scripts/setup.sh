@@ -62,7 +62,7 @@ cmake --build "$build_dir"
 
 # The TypeScript client's dependencies come from the npm registry, pinned by the lockfile;
 # reinstalled whenever the lockfile is newer than what is installed.
-if [[ -f $root/client/typescript/package-lock.json && -z $sanitize ]]; then
+if [[ -f $root/client/typescript/package-lock.json ]]; then
   (
     cd "$root/client/typescript"
     [[ node_modules/.package-lock.json -nt package-lock.json ]] ||

@@ -220,12 +220,12 @@ absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
 
 std::string BinaryPath(const std::string& name) {
   const char* dir = std::getenv("EXOSPHERE_BIN_DIR");
-  return absl::StrCat(dir != nullptr ? dir : ".", "/", name);
+  return absl::StrCat(dir != nullptr ? dir : EXOSPHERE_DEFAULT_BIN_DIR, "/", name);
 }
 
 std::string SourcePath(const std::string& relative) {
   const char* dir = std::getenv("EXOSPHERE_SOURCE_DIR");
-  return absl::StrCat(dir != nullptr ? dir : ".", "/", relative);
+  return absl::StrCat(dir != nullptr ? dir : EXOSPHERE_DEFAULT_SOURCE_DIR, "/", relative);
 }
 
 }  // namespace exosphere::testing

@@ -78,9 +78,9 @@ class ChildProcess {
   std::thread stderr_reader_;
 };
 
-// Path of a binary built by this project (from the EXOSPHERE_BIN_DIR that ctest sets).
+// Path of a binary built by this project (EXOSPHERE_BIN_DIR, else the build's bin directory).
 std::string BinaryPath(const std::string& name);
-// Path inside the source tree (from EXOSPHERE_SOURCE_DIR).
+// Path inside the source tree (EXOSPHERE_SOURCE_DIR, else the tree this build came from).
 std::string SourcePath(const std::string& relative);
 
 }  // namespace exosphere::testing
