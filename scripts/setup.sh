@@ -27,7 +27,7 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev
   python3 python3-grpcio python3-protobuf python3-pydantic
-  curl procps
+  curl procps openssl
 )
 # Node.js may come from elsewhere on the machine; Debian's is used only when there is none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
