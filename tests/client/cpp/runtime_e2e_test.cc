@@ -298,6 +298,7 @@ TEST_F(RuntimeE2eTest, WorkersWithDifferentNodesAndSlotsShareOneGraph) {
                        {"consume", "consume", {{"item", "${{ produce.outputs.item }}"}}}}));
   EXPECT_EQ(states.status, RunStatus::kSuccess) << Describe(states);
   EXPECT_EQ(states.StatesOf("consume").size(), 6u);
+  absl::MutexLock lock(&mu);
   EXPECT_LE(max_running, 3);
 }
 
