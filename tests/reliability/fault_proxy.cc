@@ -44,6 +44,22 @@ std::string ErrorBody(absl::string_view detail) {
   return json::Dump(json::Json{{"detail", std::string(detail)}});
 }
 
+// The state ids an enqueue response claims ({"states": [{"state_id": ...}, ...]}); none when the
+// body is not of that shape.
+std::vector<std::string> ClaimedStateIds(const HttpResponse& response) {
+  std::vector<std::string> ids;
+  absl::StatusOr<json::Json> body = json::Parse(response.body, "enqueue response");
+  if (!body.ok() || !body->is_object()) return ids;
+  auto states = body->find("states");
+  if (states == body->end() || !states->is_array()) return ids;
+  for (const json::Json& state : *states) {
+    if (!state.is_object()) continue;
+    auto id = state.find("state_id");
+    if (id != state.end() && id->is_string()) ids.push_back(id->get<std::string>());
+  }
+  return ids;
+}
+
 int StatusForRequestError(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -381,11 +397,23 @@ FaultProxy::Ending FaultProxy::HandleExchange(int fd, const HttpRequest& request
     return close_after ? Ending::kClose : Ending::kKeepOpen;
   }
   RecordUpstream(endpoint, response->status);
+  std::vector<std::string> claimed;
+  if (endpoint.kind == EndpointKind::kEnqueue && response->status >= 200 &&
+      response->status <= 299) {
+    claimed = ClaimedStateIds(*response);
+    RecordClaims(claimed, /*claimed=*/1, /*delivered=*/0);
+  }
 
   const FaultPlan after = PlanFaults(FaultPhase::kAfterForward, request, endpoint.kind);
   if (after.delay > absl::ZeroDuration() && !Pause(fd, after.delay)) return Ending::kClose;
   if (after.terminal.has_value()) return ApplyFault(fd, *after.terminal, &*response, close_after);
-  if (!Send(fd, SerializeResponse(*response, close_after)).ok()) return Ending::kClose;
+  // Counted as delivered before the write, so that no one who saw the reply arrive can read the
+  // counters from before; taken back if the write fails.
+  RecordClaims(claimed, 0, 1);
+  if (!Send(fd, SerializeResponse(*response, close_after)).ok()) {
+    RecordClaims(claimed, 0, -1);
+    return Ending::kClose;
+  }
   return close_after ? Ending::kClose : Ending::kKeepOpen;
 }
 
@@ -513,6 +541,17 @@ void FaultProxy::RecordUpstream(const Endpoint& endpoint, int status) {
       break;
     default:
       break;
+  }
+}
+
+void FaultProxy::RecordClaims(const std::vector<std::string>& state_ids, int claimed,
+                              int delivered) {
+  if (state_ids.empty()) return;
+  absl::MutexLock lock(&stats_mu_);
+  for (const std::string& id : state_ids) {
+    ClaimRecord& record = stats_.claims[id];
+    record.claimed += claimed;
+    record.delivered += delivered;
   }
 }
 

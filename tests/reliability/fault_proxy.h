@@ -143,6 +143,9 @@ class FaultProxy {
   void RecordRequest(const HttpRequest& request, EndpointKind endpoint)
       ABSL_LOCKS_EXCLUDED(stats_mu_);
   void RecordUpstream(const Endpoint& endpoint, int status) ABSL_LOCKS_EXCLUDED(stats_mu_);
+  // Adds the deltas to the claim records of the state ids of a 2xx enqueue response.
+  void RecordClaims(const std::vector<std::string>& state_ids, int claimed, int delivered)
+      ABSL_LOCKS_EXCLUDED(stats_mu_);
   void RecordFault(const FaultRule& rule) ABSL_LOCKS_EXCLUDED(stats_mu_);
   void RecordUpstreamFailure() ABSL_LOCKS_EXCLUDED(stats_mu_);
   void RecordConnection(int64_t open_delta, bool accepted) ABSL_LOCKS_EXCLUDED(stats_mu_);

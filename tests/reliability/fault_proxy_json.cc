@@ -176,6 +176,8 @@ Json StatsToJson(const FaultProxyStats& stats, bool per_state) {
   for (const auto& [kind, count] : stats.faults_by_kind) by_kind[FaultKindName(kind)] = count;
   Json by_rule = Json::object();
   for (const auto& [name, count] : stats.faults_by_rule) by_rule[name] = count;
+  Json undelivered = Json::array();
+  for (const std::string& id : stats.StatesWithUndeliveredClaims()) undelivered.push_back(id);
   Json duplicates = Json::array();
   for (const std::string& id : stats.StatesWithDuplicateExecuted()) duplicates.push_back(id);
   Json result{
@@ -194,6 +196,8 @@ Json StatsToJson(const FaultProxyStats& stats, bool per_state) {
         {"re_enqueue_after", stats.TotalApplied(EndpointKind::kReEnqueueAfter)},
         {"states", static_cast<int64_t>(stats.applied_reports.size())}}},
       {"duplicate_executed_states", duplicates},
+      {"claimed_states", static_cast<int64_t>(stats.claims.size())},
+      {"undelivered_claim_states", undelivered},
   };
   if (per_state) {
     Json by_state = Json::object();

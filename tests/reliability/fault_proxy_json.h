@@ -31,7 +31,8 @@ json::Json FaultRuleToJson(const FaultRule& rule);
 json::Json FaultRulesToJson(const std::vector<FaultRule>& rules);
 
 // The counters: totals, requests keyed "METHOD endpoint", faults by kind and by rule, upstream
-// statuses, applied report totals and the states with duplicate executed reports. With
+// statuses, applied report totals, the states with duplicate executed reports, the number of
+// states claimed and those whose claim never reached the client. With
 // `per_state`, also "applied_reports" by state id (large on long runs).
 json::Json StatsToJson(const FaultProxyStats& stats, bool per_state);
 

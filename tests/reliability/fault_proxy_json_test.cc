@@ -86,6 +86,8 @@ TEST(FaultProxyJsonTest, StatsListDuplicatesAndPerStateOnlyOnRequest) {
   stats.upstream_statuses[200] = 3;
   stats.applied_reports["a"].executed = 2;
   stats.applied_reports["b"].executed = 1;
+  stats.claims["a"] = {2, 2};
+  stats.claims["c"] = {1, 0};
   const Json summary = StatsToJson(stats, /*per_state=*/false);
   EXPECT_EQ(summary["requests"]["POST executed"], 3);
   EXPECT_EQ(summary["faults_by_kind"]["drop"], 2);
@@ -93,6 +95,8 @@ TEST(FaultProxyJsonTest, StatsListDuplicatesAndPerStateOnlyOnRequest) {
   EXPECT_EQ(summary["upstream_statuses"]["200"], 3);
   EXPECT_EQ(summary["applied"]["executed"], 3);
   EXPECT_EQ(summary["duplicate_executed_states"], Json::array({"a"}));
+  EXPECT_EQ(summary["claimed_states"], 2);
+  EXPECT_EQ(summary["undelivered_claim_states"], Json::array({"c"}));
   EXPECT_FALSE(summary.contains("applied_reports"));
   EXPECT_EQ(StatsToJson(stats, /*per_state=*/true)["applied_reports"]["b"]["executed"], 1);
 }

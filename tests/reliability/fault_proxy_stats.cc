@@ -75,4 +75,12 @@ std::vector<std::string> FaultProxyStats::StatesWithMultipleFinishingReports() c
   return ids;
 }
 
+std::vector<std::string> FaultProxyStats::StatesWithUndeliveredClaims() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, record] : claims) {
+    if (record.delivered < record.claimed) ids.push_back(id);
+  }
+  return ids;
+}
+
 }  // namespace exosphere::reliability

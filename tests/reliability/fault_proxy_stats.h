@@ -26,6 +26,14 @@ struct AppliedReports {
   int64_t Finishing() const { return executed + errored + prune; }
 };
 
+// How often enqueue responses the upstream answered with 2xx listed one state (a claim the
+// state manager applied), and how many of those responses the proxy wrote whole to the client.
+// A claim that was never delivered strands its state (QUEUED forever) whatever the client does.
+struct ClaimRecord {
+  int64_t claimed = 0;
+  int64_t delivered = 0;
+};
+
 // A snapshot of a FaultProxy's counters (a plain value; copying it is the way to read them).
 struct FaultProxyStats {
   int64_t connections_accepted = 0;
@@ -41,6 +49,8 @@ struct FaultProxyStats {
   std::map<std::string, int64_t> faults_by_rule;
   // By state id: the reports of that state the upstream answered with 2xx.
   std::map<std::string, AppliedReports> applied_reports;
+  // By state id: its claims (see ClaimRecord).
+  std::map<std::string, ClaimRecord> claims;
 
   int64_t Requests(EndpointKind endpoint) const;
   int64_t Requests(absl::string_view method, EndpointKind endpoint) const;
@@ -56,6 +66,9 @@ struct FaultProxyStats {
   std::vector<std::string> StatesWithDuplicateExecuted() const;
   // States with more than one applied finishing report of any kinds (executed, errored, prune).
   std::vector<std::string> StatesWithMultipleFinishingReports() const;
+  // States claimed in a response the client never fully received (the reply was dropped,
+  // truncated, replaced by a fault, or the client was gone): no client can know it holds them.
+  std::vector<std::string> StatesWithUndeliveredClaims() const;
 };
 
 }  // namespace exosphere::reliability

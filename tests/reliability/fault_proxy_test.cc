@@ -87,20 +87,20 @@ class FaultProxyTest : public ::testing::Test {
 
 TEST_F(FaultProxyTest, ForwardsRequestsAndCountsThem) {
   auto client = Client();
-  httplib::Result echoed = client->Post("/v0/namespace/ns/states/enqueue",
+  httplib::Result echoed = client->Post("/v0/namespace/ns/graph/g/trigger",
                                         httplib::Headers{{"x-api-key", "k"}},
-                                        R"({"nodes":["a"],"batch_size":1})", "application/json");
+                                        R"({"inputs":{"a":"b"}})", "application/json");
   ASSERT_TRUE(echoed);
   EXPECT_EQ(echoed->status, 200);
   const nlohmann::json body = nlohmann::json::parse(echoed->body);
-  EXPECT_EQ(body["path"], "/v0/namespace/ns/states/enqueue");
-  EXPECT_EQ(body["body"], R"({"nodes":["a"],"batch_size":1})");
+  EXPECT_EQ(body["path"], "/v0/namespace/ns/graph/g/trigger");
+  EXPECT_EQ(body["body"], R"({"inputs":{"a":"b"}})");
   httplib::Result health = client->Get("/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
 
   const FaultProxyStats stats = proxy_->Stats();
-  EXPECT_EQ(stats.Requests("POST", EndpointKind::kEnqueue), 1);
+  EXPECT_EQ(stats.Requests("POST", EndpointKind::kTrigger), 1);
   EXPECT_EQ(stats.Requests("GET", EndpointKind::kHealth), 1);
   EXPECT_EQ(stats.upstream_statuses.at(200), 2);
   EXPECT_EQ(stats.TotalFaults(), 0);
@@ -140,6 +140,23 @@ TEST_F(FaultProxyTest, CountsReportsTheUpstreamAppliedPerStateAndFindsDuplicates
   EXPECT_THAT(stats.StatesWithDuplicateExecuted(), ElementsAre(kStateId));
   EXPECT_THAT(stats.StatesWithMultipleFinishingReports(), ElementsAre(kStateId));
   EXPECT_EQ(stats.Requests("POST", EndpointKind::kExecuted), 4);
+}
+
+TEST_F(FaultProxyTest, RecordsClaimsAndWhetherTheirReplyReachedTheClient) {
+  auto client = Client();
+  ASSERT_TRUE(client->Post("/v0/namespace/ns/states/enqueue", "{}", "application/json"));
+  FaultProxyStats stats = proxy_->Stats();
+  EXPECT_EQ(stats.claims.at("claim-1").claimed, 1);
+  EXPECT_EQ(stats.claims.at("claim-1").delivered, 1);
+  EXPECT_THAT(stats.StatesWithUndeliveredClaims(), IsEmpty());
+
+  // The state manager claimed them again, but the reply is lost on its way.
+  ASSERT_OK(proxy_->SetRules({Rule(FaultKind::kDrop, FaultPhase::kAfterForward)}));
+  EXPECT_FALSE(client->Post("/v0/namespace/ns/states/enqueue", "{}", "application/json"));
+  stats = proxy_->Stats();
+  EXPECT_EQ(stats.claims.at("claim-2").claimed, 2);
+  EXPECT_EQ(stats.claims.at("claim-2").delivered, 1);
+  EXPECT_THAT(stats.StatesWithUndeliveredClaims(), ElementsAre("claim-1", "claim-2"));
 }
 
 TEST_F(FaultProxyTest, DelayHoldsTheRequestBeforeItIsForwarded) {
@@ -340,6 +357,7 @@ TEST_F(FaultProxyTest, FiltersByMethodEndpointAndPath) {
   EXPECT_EQ(client->Post("/v0/namespace/ns/states/enqueue", "{}", "application/json")->status,
             200);
   EXPECT_EQ(proxy_->Stats().TotalFaults(), 1);
+  EXPECT_THAT(proxy_->Stats().StatesWithUndeliveredClaims(), IsEmpty());
 }
 
 TEST_F(FaultProxyTest, ProbabilityAndInjectionLimitsAreHonoured) {
@@ -413,6 +431,9 @@ TEST_F(FaultProxyTest, DownRefusesConnectionsAndComesBackOnTheSamePort) {
   auto client = Client();
   ASSERT_TRUE(client->Get("/before"));
   auto idle = Raw();
+  // Accepted, rather than still queued (a queued connection is reset when the listener stops).
+  ASSERT_TRUE(proxy_->AwaitStats(
+      [](const FaultProxyStats& stats) { return stats.connections_open == 2; }, kWait));
 
   ASSERT_OK(proxy_->SetDown(true));
   EXPECT_TRUE(proxy_->IsDown());

@@ -31,6 +31,12 @@ absl::StatusOr<std::unique_ptr<TestUpstream>> TestUpstream::Start() {
       response.set_content(R"({"detail":"State is not queued"})", "application/json");
     } else if (absl::EndsWith(request.path, "/executed")) {
       response.set_content(R"({"status":"EXECUTED"})", "application/json");
+    } else if (absl::EndsWith(request.path, "/states/enqueue")) {
+      response.set_content(
+          R"({"count":2,"namespace":"ns","status":"QUEUED","states":[)"
+          R"({"state_id":"claim-1","node_name":"n","identifier":"i","inputs":{}},)"
+          R"({"state_id":"claim-2","node_name":"n","identifier":"i","inputs":{}}]})",
+          "application/json");
     } else if (request.path == "/big") {
       response.set_content(json::Dump(json::Json(std::string(998, 'x'))), "application/json");
     } else {

@@ -23,7 +23,8 @@ namespace exosphere::reliability {
 
 // An httplib server on 127.0.0.1 that records every request and answers:
 //   POST .../state/rejected/executed   400 {"detail": "State is not queued"}
-//   POST .../state/{id}/executed       200 {"status": "EXECUTED"} (and the other report paths)
+//   POST .../state/{id}/executed       200 {"status": "EXECUTED"}
+//   POST .../states/enqueue            200 claiming the states "claim-1" and "claim-2"
 //   GET  /big                          200 with a 1000-byte JSON string
 //   anything else                      200 {"method", "path", "body"} (an echo)
 // Thread-safe. Owns the server and its thread.

@@ -78,7 +78,9 @@ std::string StateFacts::Summary() const {
                       " runs_pending=", runs_pending, " states=", total_states, " [",
                       absl::StrJoin(statuses, " "), "] stuck=", stuck_states.size(),
                       " (created=", left_created, " queued=", left_queued,
-                      " executed=", left_executed, ") duplicate_executed=",
+                      " executed=", left_executed,
+                      " by_undelivered_claim=", stuck_by_undelivered_claim.size(),
+                      ") duplicate_executed=",
                       duplicate_executed.size(), " waited=",
                       absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))));
 }
@@ -311,7 +313,14 @@ absl::StatusOr<StateFacts> ReliabilityStack::CollectFacts(bool settled, int64_t 
       }
     }
   }
-  facts.duplicate_executed = proxy_->Stats().StatesWithDuplicateExecuted();
+  const FaultProxyStats stats = proxy_->Stats();
+  facts.duplicate_executed = stats.StatesWithDuplicateExecuted();
+  for (const std::string& id : facts.stuck_states) {
+    auto claim = stats.claims.find(id);
+    if (claim != stats.claims.end() && claim->second.delivered < claim->second.claimed) {
+      facts.stuck_by_undelivered_claim.push_back(id);
+    }
+  }
   return facts;
 }
 

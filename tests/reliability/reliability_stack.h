@@ -56,6 +56,10 @@ struct StateFacts {
   int64_t left_executed = 0;
   // States the state manager applied more than one executed report for (from the proxy).
   std::vector<std::string> duplicate_executed;
+  // Of the stuck states, those claimed in an enqueue reply that never reached the sidecar whole
+  // (a fault after forwarding, or a sidecar killed while the reply was in flight): the state
+  // manager's protocol strands them whatever the sidecar does. The others are the sidecar's.
+  std::vector<std::string> stuck_by_undelivered_claim;
   absl::Duration waited = absl::ZeroDuration();
 
   int64_t Count(const std::string& status) const;

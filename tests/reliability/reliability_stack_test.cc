@@ -70,6 +70,8 @@ TEST(ReliabilityStackTest, RunsTrivialGraphsToCompletionAndVerifiesThem) {
   EXPECT_THAT(stats.StatesWithDuplicateExecuted(), IsEmpty());
   EXPECT_GE(stats.Requests("PUT", EndpointKind::kRegisterNodes), 1);
   EXPECT_GE(stats.Requests("POST", EndpointKind::kEnqueue), 1);
+  EXPECT_EQ(stats.claims.size(), 11u);
+  EXPECT_THAT(stats.StatesWithUndeliveredClaims(), IsEmpty());
   // Graph calls went to the devserver directly, not through the proxy.
   EXPECT_EQ(stats.Requests(EndpointKind::kGraph), 0);
   EXPECT_EQ(stats.Requests(EndpointKind::kTrigger), 0);
@@ -102,7 +104,29 @@ TEST(ReliabilityStackTest, VerificationReportsStatesThatNeverFinish) {
   EXPECT_EQ(facts.runs_pending, 1);
   EXPECT_EQ(facts.left_queued, 1);
   EXPECT_THAT(facts.stuck_states, ElementsAre(state_id));
+  EXPECT_THAT(facts.stuck_by_undelivered_claim, IsEmpty());  // the sidecar got this one
   EXPECT_GE(facts.waited, absl::Milliseconds(200));
+}
+
+TEST(ReliabilityStackTest, VerificationSeparatesClaimsLostInTransit) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_OK(stack->UpsertGraph("noop", SingleNodeGraph(stack->ns(), kNoopNode)));
+  FaultRule lost_claims;
+  lost_claims.kind = FaultKind::kDrop;
+  lost_claims.phase = FaultPhase::kAfterForward;
+  lost_claims.endpoints = {EndpointKind::kEnqueue};
+  ASSERT_OK(stack->proxy().SetRules({lost_claims}));
+  ASSERT_OK(stack->TriggerRun("noop").status());
+  // Every claim reply stays lost: the sidecar never learns that it holds the state.
+  ASSERT_TRUE(stack->proxy().AwaitStats(
+      [](const FaultProxyStats& stats) { return !stats.claims.empty(); }, kSettle));
+
+  ASSERT_OK_AND_ASSIGN(StateFacts facts, stack->AwaitRunsSettled(absl::Milliseconds(300)));
+  EXPECT_FALSE(facts.Clean());
+  EXPECT_EQ(facts.left_queued, 1);
+  EXPECT_THAT(facts.stuck_by_undelivered_claim, ElementsAre(facts.stuck_states.at(0)));
+  EXPECT_THAT(facts.Summary(), HasSubstr("by_undelivered_claim=1"));
 }
 
 TEST(ReliabilityStackTest, VerificationCatchesADuplicateExecutedReport) {
@@ -182,32 +206,32 @@ TEST(ReliabilityStackTest, KillsWorkersAndStartsNewOnes) {
   EXPECT_TRUE(facts.Clean()) << facts.Summary();
 }
 
-TEST(ReliabilityStackTest, PoisonInputsEndTheWorkerProcess) {
+TEST(ReliabilityStackTest, PoisonExitEndsTheWorkerProcess) {
   ReliabilityStackOptions options;
   options.worker_flags = {"--nodes=poison"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   ASSERT_OK(stack->UpsertGraph("poison", SingleNodeGraph(stack->ns(), kPoisonNode)));
-
   ASSERT_OK(stack->TriggerRun("poison", {{"poison", "exit"}}).status());
   ASSERT_OK(stack->AwaitWorkerTask(0, kPoisonNode, kTaskWait).status());
   ASSERT_OK_AND_ASSIGN(int exited, stack->worker(0).Wait(absl::Seconds(20)));
   EXPECT_TRUE(WIFEXITED(exited));
   EXPECT_EQ(WEXITSTATUS(exited), kPoisonExitCode);
+}
 
-  // abort_once leaves a marker for the state before aborting.
-  ASSERT_OK_AND_ASSIGN(size_t second, stack->StartWorker());
+TEST(ReliabilityStackTest, PoisonAbortOnceLeavesAMarkerThenAborts) {
+  ReliabilityStackOptions options;
+  options.worker_flags = {"--nodes=poison"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_OK(stack->UpsertGraph("poison", SingleNodeGraph(stack->ns(), kPoisonNode)));
   ASSERT_OK(stack->TriggerRun("poison", {{"poison", "abort_once"}}).status());
-  ASSERT_OK_AND_ASSIGN(std::string state_id,
-                       stack->AwaitWorkerTask(second, kPoisonNode, kTaskWait));
-  ASSERT_OK_AND_ASSIGN(int aborted, stack->worker(second).Wait(absl::Seconds(20)));
-  // The first worker's state may come to this one too; whichever task it took first aborts it.
-  EXPECT_TRUE(WIFSIGNALED(aborted) || WIFEXITED(aborted));
-  if (WIFSIGNALED(aborted)) {
-    EXPECT_EQ(WTERMSIG(aborted), SIGABRT);
-    struct stat marker;
-    EXPECT_EQ(stat(absl::StrCat(stack->dir(), "/markers/", state_id).c_str(), &marker), 0);
-  }
+  ASSERT_OK_AND_ASSIGN(std::string state_id, stack->AwaitWorkerTask(0, kPoisonNode, kTaskWait));
+  ASSERT_OK_AND_ASSIGN(int aborted, stack->worker(0).Wait(absl::Seconds(20)));
+  ASSERT_TRUE(WIFSIGNALED(aborted));
+  EXPECT_EQ(WTERMSIG(aborted), SIGABRT);
+  struct stat marker;
+  EXPECT_EQ(stat(absl::StrCat(stack->dir(), "/markers/", state_id).c_str(), &marker), 0);
 }
 
 TEST(ReliabilityStackTest, WorkflowsCompleteThroughTransientProxyFaults) {
