@@ -18,8 +18,7 @@ constexpr int kRunsPageSize = 100;
 
 }  // namespace
 
-DevserverRest::DevserverRest(const std::string& host, int port, std::string api_key,
-                             std::string ns)
+DevserverRest::DevserverRest(const std::string& host, int port, std::string api_key, std::string ns)
     : api_key_(std::move(api_key)),
       ns_(std::move(ns)),
       client_(std::make_unique<httplib::Client>(host, port)) {
@@ -71,12 +70,12 @@ absl::Status DevserverRest::UpsertGraph(const std::string& name, const Json& bod
     if (!status.ok()) return status.status();
     if (*status == "VALID") return absl::OkStatus();
     if (*status == "INVALID") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "graph ", name, " is INVALID: ", json::Dump((*graph)["validation_errors"])));
+      return absl::FailedPreconditionError(
+          absl::StrCat("graph ", name, " is INVALID: ", json::Dump((*graph)["validation_errors"])));
     }
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("graph ", name, " still ", *status,
-                                                      " after ", absl::FormatDuration(timeout)));
+      return absl::DeadlineExceededError(absl::StrCat("graph ", name, " still ", *status, " after ",
+                                                      absl::FormatDuration(timeout)));
     }
     absl::SleepFor(kValidationPollInterval);
   }

@@ -38,8 +38,7 @@ class DevserverRest {
 
   // PUT /graph/{name}, then polls GET /graph/{name} until VALID. kFailedPrecondition with the
   // validation errors when it became INVALID.
-  absl::Status UpsertGraph(const std::string& name, const json::Json& body,
-                           absl::Duration timeout);
+  absl::Status UpsertGraph(const std::string& name, const json::Json& body, absl::Duration timeout);
   // POST /graph/{name}/trigger with these inputs; returns the run id.
   absl::StatusOr<std::string> Trigger(const std::string& graph, const json::StringMap& inputs);
   // Every run of the namespace (the entries of GET /runs/{page}/{size}, all pages).

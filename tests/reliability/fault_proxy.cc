@@ -1,8 +1,6 @@
 #include "tests/reliability/fault_proxy.h"
 
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +12,8 @@
 
 #include "common/json_util.h"
 #include "tests/reliability/socket_io.h"
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -91,14 +91,14 @@ absl::StatusOr<std::unique_ptr<FaultProxy>> FaultProxy::Start(FaultProxyOptions 
   absl::StatusOr<ScopedFd> wake_fd = MakeEventFd();
   if (!wake_fd.ok()) return wake_fd.status();
   std::unique_ptr<FaultProxy> proxy(new FaultProxy(std::move(options), *upstream,
-                                                   *std::move(listener), *port,
-                                                   *std::move(stop_fd), *std::move(wake_fd)));
+                                                   *std::move(listener), *port, *std::move(stop_fd),
+                                                   *std::move(wake_fd)));
   proxy->acceptor_ = std::thread([raw = proxy.get()] { raw->AcceptLoop(); });
   return proxy;
 }
 
-FaultProxy::FaultProxy(FaultProxyOptions options, sockaddr_in upstream, ScopedFd listener,
-                       int port, ScopedFd stop_fd, ScopedFd acceptor_wake_fd)
+FaultProxy::FaultProxy(FaultProxyOptions options, sockaddr_in upstream, ScopedFd listener, int port,
+                       ScopedFd stop_fd, ScopedFd acceptor_wake_fd)
     : options_(std::move(options)),
       port_(port),
       stop_fd_(std::move(stop_fd)),
@@ -364,10 +364,10 @@ void FaultProxy::ServeConnection(uint64_t id, int fd) {
     if (!request.ok()) {
       if (const int status = StatusForRequestError(request.status()); status != 0) {
         // Best effort: the connection is closed right after either way.
-        (void)Send(fd, SerializeResponse(MakeResponse(status, ErrorBody(absl::StrCat(
-                                                                  "fault proxy: ",
-                                                                  request.status().message()))),
-                                         /*close=*/true));
+        (void)Send(fd, SerializeResponse(
+                           MakeResponse(status, ErrorBody(absl::StrCat(
+                                                    "fault proxy: ", request.status().message()))),
+                           /*close=*/true));
       }
       break;
     }
@@ -418,8 +418,7 @@ FaultProxy::Ending FaultProxy::HandleExchange(int fd, const HttpRequest& request
 }
 
 FaultProxy::Ending FaultProxy::ApplyFault(int fd, const FaultRule& rule,
-                                          const HttpResponse* upstream_response,
-                                          bool close_after) {
+                                          const HttpResponse* upstream_response, bool close_after) {
   const Ending after_answer = close_after ? Ending::kClose : Ending::kKeepOpen;
   switch (rule.kind) {
     case FaultKind::kDrop:
@@ -427,9 +426,9 @@ FaultProxy::Ending FaultProxy::ApplyFault(int fd, const FaultRule& rule,
     case FaultKind::kReset:
       return Ending::kReset;
     case FaultKind::kStatus: {
-      HttpResponse response = MakeResponse(
-          rule.status, ErrorBody(absl::StrCat("fault proxy: injected ", rule.status, " (rule ",
-                                              rule.name, ")")));
+      HttpResponse response =
+          MakeResponse(rule.status, ErrorBody(absl::StrCat("fault proxy: injected ", rule.status,
+                                                           " (rule ", rule.name, ")")));
       response.headers.emplace_back("X-Fault-Proxy-Rule", rule.name);
       if (!Send(fd, SerializeResponse(response, close_after)).ok()) return Ending::kClose;
       return after_answer;
@@ -511,9 +510,8 @@ FaultProxyStats FaultProxy::Stats() const {
 bool FaultProxy::AwaitStats(const std::function<bool(const FaultProxyStats&)>& predicate,
                             absl::Duration timeout) const {
   absl::MutexLock lock(&stats_mu_);
-  auto ready = [this, &predicate]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stats_mu_) {
-    return predicate(stats_);
-  };
+  auto ready = [this, &predicate]()
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(stats_mu_) { return predicate(stats_); };
   return stats_mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
 }
 

@@ -75,8 +75,7 @@ class FaultProxy {
   // Appends one rule; errors as SetRules.
   absl::Status AddRule(FaultRule rule) ABSL_LOCKS_EXCLUDED(rules_mu_);
   // Switches a rule on or off; kNotFound for an unknown name.
-  absl::Status SetRuleEnabled(absl::string_view name, bool enabled)
-      ABSL_LOCKS_EXCLUDED(rules_mu_);
+  absl::Status SetRuleEnabled(absl::string_view name, bool enabled) ABSL_LOCKS_EXCLUDED(rules_mu_);
   absl::Status RemoveRule(absl::string_view name) ABSL_LOCKS_EXCLUDED(rules_mu_);
   void ClearRules() ABSL_LOCKS_EXCLUDED(rules_mu_);
   std::vector<FaultRule> Rules() const ABSL_LOCKS_EXCLUDED(rules_mu_);

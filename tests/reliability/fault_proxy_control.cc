@@ -26,9 +26,9 @@ void ReplyStatus(httplib::Response& response, const absl::Status& status, const 
     Reply(response, 200, ok_body);
     return;
   }
-  const int code = status.code() == absl::StatusCode::kNotFound ? 404
+  const int code = status.code() == absl::StatusCode::kNotFound          ? 404
                    : status.code() == absl::StatusCode::kInvalidArgument ? 400
-                                                                          : 500;
+                                                                         : 500;
   Reply(response, code, Json{{"detail", std::string(status.message())}});
 }
 
@@ -47,9 +47,11 @@ absl::StatusOr<std::unique_ptr<FaultProxyControl>> FaultProxyControl::Start(Faul
     control->port_ = port;
   }
   if (control->port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("fault proxy control: cannot bind 127.0.0.1:", port));
+    return absl::UnavailableError(
+        absl::StrCat("fault proxy control: cannot bind 127.0.0.1:", port));
   }
-  control->thread_ = std::thread([server = control->server_.get()] { server->listen_after_bind(); });
+  control->thread_ =
+      std::thread([server = control->server_.get()] { server->listen_after_bind(); });
   // httplib's stop() does nothing before the accept loop runs; a request answered proves it runs
   // (the listening socket queues it until then).
   httplib::Client client("127.0.0.1", control->port_);
@@ -108,11 +110,11 @@ void FaultProxyControl::RegisterRoutes() {
                   const absl::Status status = proxy_.RemoveRule(request.matches[1].str());
                   ReplyStatus(response, status, FaultRulesToJson(proxy_.Rules()));
                 });
-  server.Post(R"(/(down|up))", [this](const httplib::Request& request,
-                                      httplib::Response& response) {
-    const absl::Status status = proxy_.SetDown(request.matches[1] == "down");
-    ReplyStatus(response, status, Json{{"down", proxy_.IsDown()}});
-  });
+  server.Post(R"(/(down|up))",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                const absl::Status status = proxy_.SetDown(request.matches[1] == "down");
+                ReplyStatus(response, status, Json{{"down", proxy_.IsDown()}});
+              });
   server.Get("/stats", [this](const httplib::Request& request, httplib::Response& response) {
     const bool per_state = request.get_param_value("states") == "1";
     Reply(response, 200, StatsToJson(proxy_.Stats(), per_state));

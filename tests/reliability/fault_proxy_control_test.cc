@@ -45,10 +45,10 @@ class FaultProxyControlTest : public ::testing::Test {
 };
 
 TEST_F(FaultProxyControlTest, PutFaultsReplacesTheRulesAndTheProxyAppliesThem) {
-  httplib::Result put = api_->Put(
-      "/faults", R"({"rules": [{"name": "busy", "kind": "status", "status": 503,
+  httplib::Result put =
+      api_->Put("/faults", R"({"rules": [{"name": "busy", "kind": "status", "status": 503,
                                 "endpoints": ["executed"]}]})",
-      "application/json");
+                "application/json");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 200) << put->body;
   EXPECT_EQ(Body(api_->Get("/faults"))["rules"][0]["name"], "busy");

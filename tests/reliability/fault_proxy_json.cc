@@ -101,10 +101,9 @@ absl::Status ApplyField(const std::string& key, const Json& value, const std::st
 
 absl::StatusOr<FaultRule> FaultRuleFromJson(const Json& value) {
   if (!value.is_object()) return absl::InvalidArgumentError("a fault rule must be a JSON object");
-  const std::string label =
-      value.contains("name") && value["name"].is_string()
-          ? absl::StrCat("'", value["name"].get<std::string>(), "'")
-          : std::string("(unnamed)");
+  const std::string label = value.contains("name") && value["name"].is_string()
+                                ? absl::StrCat("'", value["name"].get<std::string>(), "'")
+                                : std::string("(unnamed)");
   if (!value.contains("kind")) return FieldError(label, "kind", "is required");
   FaultRule rule;
   for (const auto& [key, field] : value.items()) {

@@ -9,9 +9,9 @@ namespace exosphere::reliability {
 namespace {
 
 using ::exosphere::testing::StatusIs;
+using json::Json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using json::Json;
 
 TEST(FaultProxyJsonTest, ParsesEveryField) {
   ASSERT_OK_AND_ASSIGN(std::vector<FaultRule> rules, ParseFaultRules(R"({"rules": [
@@ -57,9 +57,10 @@ TEST(FaultProxyJsonTest, RejectsUnknownFieldsKindsAndEndpoints) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'kind' is required")));
   EXPECT_THAT(ParseFaultRules(R"([{"kind": "delay", "delay_ms": "10"}])"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("integer")));
-  EXPECT_THAT(ParseFaultRules(R"({"rules": 3})"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                            HasSubstr("must be an array")));
-  EXPECT_THAT(ParseFaultRules("not json"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON")));
+  EXPECT_THAT(ParseFaultRules(R"({"rules": 3})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must be an array")));
+  EXPECT_THAT(ParseFaultRules("not json"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON")));
 }
 
 TEST(FaultProxyJsonTest, RulesRoundTrip) {
@@ -72,8 +73,7 @@ TEST(FaultProxyJsonTest, RulesRoundTrip) {
   rule.methods = {"POST"};
   rule.probability = 0.5;
   rule.max_injections = 7;
-  ASSERT_OK_AND_ASSIGN(std::vector<FaultRule> parsed,
-                       FaultRulesFromJson(FaultRulesToJson({rule})));
+  ASSERT_OK_AND_ASSIGN(std::vector<FaultRule> parsed, FaultRulesFromJson(FaultRulesToJson({rule})));
   ASSERT_EQ(parsed.size(), 1u);
   EXPECT_EQ(json::Dump(FaultRuleToJson(parsed[0])), json::Dump(FaultRuleToJson(rule)));
 }

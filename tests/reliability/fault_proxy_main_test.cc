@@ -1,7 +1,6 @@
 // The exosphere-fault-proxy binary: started as a process, controlled over its control port.
 #include <httplib.h>
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <fstream>
 
@@ -15,6 +14,7 @@
 #include "tests/reliability/scratch_dir.h"
 #include "tests/support/child_process.h"
 #include "tests/support/status_matchers.h"
+#include <sys/wait.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -56,9 +56,9 @@ TEST(FaultProxyMainTest, ServesRulesFromAFileAndTheControlPortThenStopsOnSigterm
   EXPECT_EQ(through.Get("/busy")->status, 503);
   EXPECT_EQ(through.Get("/fine")->status, 200);
   httplib::Client control("127.0.0.1", control_port);
-  ASSERT_EQ(control.Put("/faults", R"([{"kind": "status", "status": 429}])", "application/json")
-                ->status,
-            200);
+  ASSERT_EQ(
+      control.Put("/faults", R"([{"kind": "status", "status": 429}])", "application/json")->status,
+      200);
   EXPECT_EQ(through.Get("/fine")->status, 429);
   httplib::Result stats = control.Get("/stats");
   ASSERT_TRUE(stats);
@@ -78,9 +78,10 @@ TEST(FaultProxyMainTest, RefusesAnUpstreamOffThisMachine) {
   ASSERT_OK_AND_ASSIGN(int status, process->Wait(absl::Seconds(10)));
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2);
-  EXPECT_OK(process->WaitForStderrLine(
-                       [](const std::string& line) { return absl::StrContains(line, "loopback"); },
-                       absl::Seconds(5))
+  EXPECT_OK(process
+                ->WaitForStderrLine(
+                    [](const std::string& line) { return absl::StrContains(line, "loopback"); },
+                    absl::Seconds(5))
                 .status());
 }
 

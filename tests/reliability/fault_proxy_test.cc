@@ -34,7 +34,8 @@ std::string ExecutedPath(const std::string& state_id = kStateId) {
 }
 
 std::string RawPost(const std::string& path, const std::string& body = "{\"outputs\":[]}") {
-  return absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\n",
+  return absl::StrCat("POST ", path,
+                      " HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\n",
                       "Content-Length: ", body.size(), "\r\n\r\n", body);
 }
 
@@ -87,9 +88,9 @@ class FaultProxyTest : public ::testing::Test {
 
 TEST_F(FaultProxyTest, ForwardsRequestsAndCountsThem) {
   auto client = Client();
-  httplib::Result echoed = client->Post("/v0/namespace/ns/graph/g/trigger",
-                                        httplib::Headers{{"x-api-key", "k"}},
-                                        R"({"inputs":{"a":"b"}})", "application/json");
+  httplib::Result echoed =
+      client->Post("/v0/namespace/ns/graph/g/trigger", httplib::Headers{{"x-api-key", "k"}},
+                   R"({"inputs":{"a":"b"}})", "application/json");
   ASSERT_TRUE(echoed);
   EXPECT_EQ(echoed->status, 200);
   const nlohmann::json body = nlohmann::json::parse(echoed->body);
@@ -117,7 +118,8 @@ TEST_F(FaultProxyTest, ReusesTheClientAndUpstreamConnections) {
   EXPECT_EQ(proxy_->Stats().connections_accepted, 1);
   const std::vector<TestUpstream::Seen> seen = upstream_->seen();
   ASSERT_EQ(seen.size(), 5u);
-  for (const TestUpstream::Seen& request : seen) EXPECT_EQ(request.remote_port, seen[0].remote_port);
+  for (const TestUpstream::Seen& request : seen)
+    EXPECT_EQ(request.remote_port, seen[0].remote_port);
 }
 
 TEST_F(FaultProxyTest, CountsReportsTheUpstreamAppliedPerStateAndFindsDuplicates) {
@@ -350,12 +352,12 @@ TEST_F(FaultProxyTest, FiltersByMethodEndpointAndPath) {
   EXPECT_EQ(PostExecuted(*client, "aaaaaaaaaaaaaaaaaaaaaaaa")->status, 503);
   EXPECT_EQ(PostExecuted(*client, "bbbbbbbbbbbbbbbbbbbbbbbb")->status, 200);
   EXPECT_EQ(client->Get(ExecutedPath("aaaaaaaaaaaaaaaaaaaaaaaa").c_str())->status, 200);
-  EXPECT_EQ(client->Post("/v0/namespace/ns/state/aaaaaaaaaaaaaaaaaaaaaaaa/errored", "{}",
-                         "application/json")
+  EXPECT_EQ(client
+                ->Post("/v0/namespace/ns/state/aaaaaaaaaaaaaaaaaaaaaaaa/errored", "{}",
+                       "application/json")
                 ->status,
             200);
-  EXPECT_EQ(client->Post("/v0/namespace/ns/states/enqueue", "{}", "application/json")->status,
-            200);
+  EXPECT_EQ(client->Post("/v0/namespace/ns/states/enqueue", "{}", "application/json")->status, 200);
   EXPECT_EQ(proxy_->Stats().TotalFaults(), 1);
   EXPECT_THAT(proxy_->Stats().StatesWithUndeliveredClaims(), IsEmpty());
 }
@@ -417,7 +419,8 @@ TEST_F(FaultProxyTest, InvalidRuleSetsChangeNothing) {
   EXPECT_THAT(proxy_->SetRules({first, first}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'same' is used twice")));
   FaultRule bad = Rule(FaultKind::kTruncate);  // before forwarding: invalid
-  EXPECT_THAT(proxy_->AddRule(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncat")));
+  EXPECT_THAT(proxy_->AddRule(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncat")));
   ASSERT_EQ(proxy_->Rules().size(), 1u);
   EXPECT_EQ(proxy_->Rules()[0].name, "kept");
   // Unnamed rules are named after their kind.
@@ -478,11 +481,13 @@ TEST_F(FaultProxyTest, RejectsAnUpstreamOffThisMachine) {
 
 TEST_F(FaultProxyTest, HandlesChunkedRequestsAndExpectContinue) {
   auto raw = Raw();
-  ASSERT_TRUE(raw->Send("POST /chunked HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "3\r\nabc\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      raw->Send("POST /chunked HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "3\r\nabc\r\n0\r\n\r\n"));
   EXPECT_THAT(raw->ReadResponse(kWait), HasSubstr("\"body\":\"abc\""));
 
-  ASSERT_TRUE(raw->Send("POST /expect HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+  ASSERT_TRUE(
+      raw->Send("POST /expect HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
   EXPECT_EQ(raw->ReadResponse(kWait), "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(raw->Send("ok"));
   EXPECT_THAT(raw->ReadResponse(kWait), HasSubstr("\"body\":\"ok\""));

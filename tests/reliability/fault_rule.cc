@@ -20,8 +20,8 @@ constexpr std::array<std::pair<FaultKind, const char*>, 7> kKindNames = {{
 }};
 
 absl::Status Invalid(const FaultRule& rule, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat("fault rule '", rule.name, "' (",
-                                                 FaultKindName(rule.kind), "): ", problem));
+  return absl::InvalidArgumentError(
+      absl::StrCat("fault rule '", rule.name, "' (", FaultKindName(rule.kind), "): ", problem));
 }
 
 }  // namespace
@@ -51,8 +51,7 @@ bool GlobMatches(absl::string_view glob, absl::string_view text) {
   return g == glob.size();
 }
 
-bool FaultRule::Matches(absl::string_view method, absl::string_view path,
-                        EndpointKind kind) const {
+bool FaultRule::Matches(absl::string_view method, absl::string_view path, EndpointKind kind) const {
   if (!methods.empty() && methods.count(std::string(method)) == 0) return false;
   if (!endpoints.empty() && endpoints.count(kind) == 0) return false;
   if (!path_glob.empty()) {

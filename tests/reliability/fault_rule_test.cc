@@ -13,13 +13,13 @@ using ::exosphere::testing::StatusIs;
 using ::testing::HasSubstr;
 
 TEST(FaultRuleTest, GlobStarMatchesAnyRunIncludingSlashes) {
-  EXPECT_TRUE(GlobMatches("/v0/namespace/*/state/*/executed",
-                          "/v0/namespace/ns/state/abc/executed"));
+  EXPECT_TRUE(
+      GlobMatches("/v0/namespace/*/state/*/executed", "/v0/namespace/ns/state/abc/executed"));
   EXPECT_TRUE(GlobMatches("*executed", "/v0/namespace/ns/state/abc/executed"));
   EXPECT_TRUE(GlobMatches("*", ""));
   EXPECT_TRUE(GlobMatches("a*b*c", "aXXbYYbc"));
-  EXPECT_FALSE(GlobMatches("/v0/namespace/*/state/*/executed",
-                           "/v0/namespace/ns/state/abc/errored"));
+  EXPECT_FALSE(
+      GlobMatches("/v0/namespace/*/state/*/executed", "/v0/namespace/ns/state/abc/errored"));
   EXPECT_FALSE(GlobMatches("abc", "abcd"));
   EXPECT_FALSE(GlobMatches("a*b", "acb/c"));
 }
@@ -64,8 +64,8 @@ TEST(FaultRuleTest, ValidationNamesTheProblem) {
   rule = FaultRule{};
   rule.delay = absl::Milliseconds(20);
   rule.max_delay = absl::Milliseconds(10);
-  EXPECT_THAT(ValidateFaultRule(rule), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("max_delay")));
+  EXPECT_THAT(ValidateFaultRule(rule),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_delay")));
   rule = FaultRule{};
   rule.kind = FaultKind::kStatus;
   rule.status = 200;
@@ -86,9 +86,8 @@ TEST(FaultRuleTest, ValidationNamesTheProblem) {
 }
 
 TEST(FaultRuleTest, KindAndPhaseNamesRoundTrip) {
-  for (FaultKind kind : {FaultKind::kDelay, FaultKind::kDrop, FaultKind::kReset,
-                         FaultKind::kStatus, FaultKind::kTruncate, FaultKind::kMalformed,
-                         FaultKind::kBlackhole}) {
+  for (FaultKind kind : {FaultKind::kDelay, FaultKind::kDrop, FaultKind::kReset, FaultKind::kStatus,
+                         FaultKind::kTruncate, FaultKind::kMalformed, FaultKind::kBlackhole}) {
     EXPECT_EQ(ParseFaultKind(FaultKindName(kind)), kind);
   }
   EXPECT_EQ(ParseFaultPhase("before_forward"), FaultPhase::kBeforeForward);

@@ -1,7 +1,6 @@
 #include "tests/reliability/http_wire.h"
 
 #include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_split.h"
 
 #include "tests/reliability/socket_io.h"
+#include <sys/socket.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -131,8 +131,7 @@ std::string SerializeRequest(const HttpRequest& request) {
   return out;
 }
 
-std::string SerializeResponseHead(const HttpResponse& response, size_t content_length,
-                                  bool close) {
+std::string SerializeResponseHead(const HttpResponse& response, size_t content_length, bool close) {
   std::string out = absl::StrCat("HTTP/1.1 ", response.status, " ", response.reason, "\r\n");
   AppendEndToEndHeaders(response.headers, out);
   if (StatusHasBody(response.status)) {
@@ -149,18 +148,30 @@ std::string SerializeResponse(const HttpResponse& response, bool close) {
 
 std::string ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
   }
 }
 
@@ -316,8 +327,7 @@ absl::StatusOr<HttpRequest> HttpReader::ReadRequest(
   std::vector<std::string> parts = absl::StrSplit(parsed->first, ' ');
   if (parts.size() != 3 || !IsToken(parts[0]) || parts[1].empty() ||
       !absl::StartsWith(parts[2], "HTTP/1.")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed request line '", parsed->first, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("malformed request line '", parsed->first, "'"));
   }
   HttpRequest request;
   request.method = parts[0];

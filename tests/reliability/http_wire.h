@@ -53,8 +53,7 @@ std::string SerializeRequest(const HttpRequest& request);
 // The status line and headers of `response` for the client, declaring `content_length` (which
 // may differ from the body: a truncation fault declares more than it sends). `close` adds
 // `Connection: close`.
-std::string SerializeResponseHead(const HttpResponse& response, size_t content_length,
-                                  bool close);
+std::string SerializeResponseHead(const HttpResponse& response, size_t content_length, bool close);
 std::string SerializeResponse(const HttpResponse& response, bool close);
 
 // A response made up by the proxy: `status` with a JSON content type and `body`.

@@ -1,7 +1,5 @@
 #include "tests/reliability/http_wire.h"
 
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,6 +10,8 @@
 
 #include "tests/reliability/scoped_fd.h"
 #include "tests/support/status_matchers.h"
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -52,8 +52,9 @@ class HttpWireTest : public ::testing::Test {
 };
 
 TEST_F(HttpWireTest, ReadsARequestWithAContentLengthBody) {
-  Write("POST /v0/namespace/ns/states/enqueue HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n"
-        "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"nodes\": []}");
+  Write(
+      "POST /v0/namespace/ns/states/enqueue HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n"
+      "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"nodes\": []}");
   ASSERT_OK_AND_ASSIGN(HttpRequest request, ReadRequest());
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.target, "/v0/namespace/ns/states/enqueue");
@@ -63,8 +64,9 @@ TEST_F(HttpWireTest, ReadsARequestWithAContentLengthBody) {
 }
 
 TEST_F(HttpWireTest, ReadsPipelinedRequestsInTurn) {
-  Write("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"
-        "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
+  Write(
+      "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"
+      "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n");
   ASSERT_OK_AND_ASSIGN(HttpRequest first, ReadRequest());
   EXPECT_EQ(first.target, "/a");
   EXPECT_FALSE(first.has_body_framing);
@@ -77,8 +79,9 @@ TEST_F(HttpWireTest, ReadsPipelinedRequestsInTurn) {
 }
 
 TEST_F(HttpWireTest, DecodesAChunkedRequestAndForwardsItWithContentLength) {
-  Write("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n");
+  Write(
+      "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n");
   ASSERT_OK_AND_ASSIGN(HttpRequest request, ReadRequest());
   EXPECT_EQ(request.body, "hello world");
   const std::string wire = SerializeRequest(request);
@@ -103,8 +106,8 @@ TEST_F(HttpWireTest, AnswersExpectContinueBeforeReadingTheBody) {
 
 TEST_F(HttpWireTest, RejectsMalformedRequests) {
   Write("GARBAGE\r\n\r\n");
-  EXPECT_THAT(ReadRequest(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      HasSubstr("malformed request line")));
+  EXPECT_THAT(ReadRequest(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed request line")));
 }
 
 TEST_F(HttpWireTest, RejectsConflictingContentLengths) {
@@ -161,8 +164,9 @@ TEST_F(HttpWireTest, WaitsEndAtTheDeadlineOrWhenWoken) {
 }
 
 TEST_F(HttpWireTest, ReadsAResponseAndSkipsInterimOnes) {
-  Write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        "Content-Length: 20\r\n\r\n{\"status\":\"QUEUED\"}\n");
+  Write(
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Length: 20\r\n\r\n{\"status\":\"QUEUED\"}\n");
   ASSERT_OK_AND_ASSIGN(HttpResponse response, ReadResponse());
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.reason, "OK");
@@ -180,8 +184,9 @@ TEST_F(HttpWireTest, AResponseWithoutFramingEndsWithTheConnection) {
 }
 
 TEST_F(HttpWireTest, ChunkedAndConnectionCloseResponses) {
-  Write("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
-        "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  Write(
+      "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
   ASSERT_OK_AND_ASSIGN(HttpResponse response, ReadResponse());
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.reason, "Service Unavailable");

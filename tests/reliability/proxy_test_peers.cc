@@ -1,10 +1,7 @@
 #include "tests/reliability/proxy_test_peers.h"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +13,9 @@
 #include "absl/time/clock.h"
 
 #include "common/json_util.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace exosphere::reliability {
 
@@ -40,10 +40,10 @@ absl::StatusOr<std::unique_ptr<TestUpstream>> TestUpstream::Start() {
     } else if (request.path == "/big") {
       response.set_content(json::Dump(json::Json(std::string(998, 'x'))), "application/json");
     } else {
-      response.set_content(json::Dump(json::Json{{"method", request.method},
-                                                 {"path", request.path},
-                                                 {"body", request.body}}),
-                           "application/json");
+      response.set_content(
+          json::Dump(json::Json{
+              {"method", request.method}, {"path", request.path}, {"body", request.body}}),
+          "application/json");
     }
   };
   upstream->server_->Get(".*", handler);

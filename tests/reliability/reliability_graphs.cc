@@ -23,30 +23,32 @@ json::StringMap DefaultInputs(const std::string& node) {
 
 json::Json SingleNodeGraph(const std::string& ns, const std::string& node,
                            const json::StringMap& inputs) {
-  return Json{{"secrets", Json::object()},
-              {"nodes", Json::array({Json{
-                            {"node_name", node},
-                            {"namespace", ns},
-                            {"identifier", "n"},
-                            {"inputs", json::FromStringMap(Overlay(DefaultInputs(node), inputs))},
-                            {"next_nodes", Json::array()}}})}};
+  return Json{
+      {"secrets", Json::object()},
+      {"nodes",
+       Json::array({Json{{"node_name", node},
+                         {"namespace", ns},
+                         {"identifier", "n"},
+                         {"inputs", json::FromStringMap(Overlay(DefaultInputs(node), inputs))},
+                         {"next_nodes", Json::array()}}})}};
 }
 
 json::Json FanOutGraph(const std::string& ns, const std::string& child,
                        const json::StringMap& child_inputs) {
   json::StringMap inputs = Overlay(DefaultInputs(child), child_inputs);
   inputs["value"] = "${{ fan.outputs.value }}";
-  return Json{{"secrets", Json::object()},
-              {"nodes", Json::array({Json{{"node_name", kFanOutNode},
-                                          {"namespace", ns},
-                                          {"identifier", "fan"},
-                                          {"inputs", json::FromStringMap(DefaultInputs(kFanOutNode))},
-                                          {"next_nodes", Json::array({"child"})}},
-                                     Json{{"node_name", child},
-                                          {"namespace", ns},
-                                          {"identifier", "child"},
-                                          {"inputs", json::FromStringMap(inputs)},
-                                          {"next_nodes", Json::array()}}})}};
+  return Json{
+      {"secrets", Json::object()},
+      {"nodes", Json::array({Json{{"node_name", kFanOutNode},
+                                  {"namespace", ns},
+                                  {"identifier", "fan"},
+                                  {"inputs", json::FromStringMap(DefaultInputs(kFanOutNode))},
+                                  {"next_nodes", Json::array({"child"})}},
+                             Json{{"node_name", child},
+                                  {"namespace", ns},
+                                  {"identifier", "child"},
+                                  {"inputs", json::FromStringMap(inputs)},
+                                  {"next_nodes", Json::array()}}})}};
 }
 
 json::Json FastRetryPolicy(int max_retries) {

@@ -145,8 +145,8 @@ absl::StatusOr<std::vector<std::shared_ptr<client::BaseNode>>> MakeReliabilityNo
         return FanOut(task);
       };
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown node '", name, "' (known: noop, sleep, poison, hang, fanout)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown node '", name, "' (known: noop, sleep, poison, hang, fanout)"));
     }
     nodes.push_back(client::MakeNode(std::move(spec), std::move(body)));
   }

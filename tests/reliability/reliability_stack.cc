@@ -1,7 +1,6 @@
 #include "tests/reliability/reliability_stack.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <utility>
 
@@ -13,6 +12,7 @@
 #include "absl/time/clock.h"
 
 #include "tests/reliability/node_names.h"
+#include <sys/stat.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -42,9 +42,9 @@ absl::StatusOr<std::string> ListeningAddress(ChildProcess& process, const std::s
   absl::StatusOr<std::string> line = process.WaitForStdoutLine(
       [](const std::string& text) { return absl::StartsWith(text, kListeningPrefix); }, timeout);
   if (!line.ok()) {
-    return absl::Status(line.status().code(),
-                        absl::StrCat(name, " did not report its address: ",
-                                     line.status().message()));
+    return absl::Status(
+        line.status().code(),
+        absl::StrCat(name, " did not report its address: ", line.status().message()));
   }
   return line->substr(sizeof(kListeningPrefix) - 1);
 }
@@ -74,15 +74,13 @@ std::string StateFacts::Summary() const {
   for (const auto& [status, count] : states_by_status) {
     statuses.push_back(absl::StrCat(status, "=", count));
   }
-  return absl::StrCat("runs=", runs, " settled=", settled ? "yes" : "no",
-                      " runs_pending=", runs_pending, " states=", total_states, " [",
-                      absl::StrJoin(statuses, " "), "] stuck=", stuck_states.size(),
-                      " (created=", left_created, " queued=", left_queued,
-                      " executed=", left_executed,
-                      " by_undelivered_claim=", stuck_by_undelivered_claim.size(),
-                      ") duplicate_executed=",
-                      duplicate_executed.size(), " waited=",
-                      absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))));
+  return absl::StrCat(
+      "runs=", runs, " settled=", settled ? "yes" : "no", " runs_pending=", runs_pending,
+      " states=", total_states, " [", absl::StrJoin(statuses, " "), "] stuck=", stuck_states.size(),
+      " (created=", left_created, " queued=", left_queued, " executed=", left_executed,
+      " by_undelivered_claim=", stuck_by_undelivered_claim.size(),
+      ") duplicate_executed=", duplicate_executed.size(),
+      " waited=", absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(1))));
 }
 
 absl::StatusOr<std::unique_ptr<ReliabilityStack>> ReliabilityStack::Start(
@@ -102,8 +100,7 @@ absl::StatusOr<std::unique_ptr<ReliabilityStack>> ReliabilityStack::Start(
   stack->sidecar_argv_ = {BinaryPath("exosphere-sidecar"),
                           absl::StrCat("--listen=unix:", stack->dir_->File("s.sock")),
                           absl::StrCat("--state_manager_uri=", stack->proxy_->url()),
-                          absl::StrCat("--log_level=", opts.log_level),
-                          "--poll_interval_ms=50"};
+                          absl::StrCat("--log_level=", opts.log_level), "--poll_interval_ms=50"};
   for (const std::string& flag : opts.sidecar_flags) {
     stack->sidecar_argv_.push_back(absl::StrReplaceAll(flag, {{"{dir}", stack->dir_->path()}}));
   }
@@ -194,20 +191,20 @@ absl::StatusOr<size_t> ReliabilityStack::StartWorker(const std::vector<std::stri
                                    absl::StrCat("--namespace=", options_.ns),
                                    absl::StrCat("--slots=", options_.worker_slots),
                                    absl::StrCat("--marker_dir=", dir_->File("markers")),
-                                   "--print_tasks", "--max_backoff_ms=500"};
+                                   "--print_tasks",
+                                   "--max_backoff_ms=500"};
   argv.insert(argv.end(), options_.worker_flags.begin(), options_.worker_flags.end());
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   const size_t index = workers_.size();
-  absl::StatusOr<std::unique_ptr<ChildProcess>> worker =
-      StartProcess(argv, absl::StrCat("worker-", index),
-                   {{"EXOSPHERE_LOG_LEVEL", options_.log_level}});
+  absl::StatusOr<std::unique_ptr<ChildProcess>> worker = StartProcess(
+      argv, absl::StrCat("worker-", index), {{"EXOSPHERE_LOG_LEVEL", options_.log_level}});
   if (!worker.ok()) return worker.status();
   workers_.push_back(*std::move(worker));
   absl::StatusOr<std::string> ready = workers_.back()->WaitForStdoutLine(
       [](const std::string& line) { return line == "ready"; }, options_.start_timeout);
   if (!ready.ok()) {
-    return absl::Status(ready.status().code(), absl::StrCat("worker ", index, " not ready: ",
-                                                            ready.status().message()));
+    return absl::Status(ready.status().code(),
+                        absl::StrCat("worker ", index, " not ready: ", ready.status().message()));
   }
   return index;
 }
@@ -220,10 +217,8 @@ absl::Status ReliabilityStack::KillWorker(size_t index) {
   return Reap(*workers_[index], absl::StrCat("worker ", index));
 }
 
-absl::StatusOr<std::string> ReliabilityStack::AwaitWorkerTask(size_t index,
-                                                              const std::string& node,
-                                                              absl::Duration timeout,
-                                                              size_t skip) {
+absl::StatusOr<std::string> ReliabilityStack::AwaitWorkerTask(size_t index, const std::string& node,
+                                                              absl::Duration timeout, size_t skip) {
   if (index >= workers_.size()) {
     return absl::OutOfRangeError(absl::StrCat("no worker ", index));
   }

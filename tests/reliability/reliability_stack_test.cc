@@ -1,8 +1,6 @@
 #include "tests/reliability/reliability_stack.h"
 
 #include <httplib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
@@ -15,6 +13,8 @@
 #include "tests/reliability/node_names.h"
 #include "tests/reliability/reliability_graphs.h"
 #include "tests/support/status_matchers.h"
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace exosphere::reliability {
 namespace {
@@ -51,8 +51,8 @@ TEST(ReliabilityStackTest, RunsTrivialGraphsToCompletionAndVerifiesThem) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
   ASSERT_OK(stack->UpsertGraph("noop", SingleNodeGraph(stack->ns(), kNoopNode)));
-  ASSERT_OK(stack->UpsertGraph("sleep", SingleNodeGraph(stack->ns(), kSleepNode,
-                                                        {{"sleep_ms", "100"}})));
+  ASSERT_OK(
+      stack->UpsertGraph("sleep", SingleNodeGraph(stack->ns(), kSleepNode, {{"sleep_ms", "100"}})));
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> runs, stack->TriggerRuns("noop", 10));
   EXPECT_THAT(runs, SizeIs(10));
   ASSERT_OK(stack->TriggerRun("sleep").status());
@@ -167,7 +167,8 @@ TEST(ReliabilityStackTest, KillsAndRestartsTheSidecarOnTheSameSocketAndFlags) {
   const std::string flags = CommandLine(stack->sidecar().pid());
   EXPECT_THAT(flags, HasSubstr("--drain-timeout-ms=1500"));
   EXPECT_THAT(flags, HasSubstr(absl::StrCat("--dev-db=", stack->dir(), "/x.db")));
-  EXPECT_THAT(stack->RestartSidecar(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("running")));
+  EXPECT_THAT(stack->RestartSidecar(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("running")));
 
   ASSERT_OK(stack->KillSidecar());
   EXPECT_FALSE(stack->SidecarRunning());

@@ -90,9 +90,9 @@ int Run(int argc, char** argv) {
   options.workers = absl::GetFlag(FLAGS_slots);
   options.initial_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_initial_backoff_ms));
   options.max_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_max_backoff_ms));
-  absl::StatusOr<std::unique_ptr<client::Runtime>> created = client::Runtime::Create(
-      absl::GetFlag(FLAGS_namespace), absl::GetFlag(FLAGS_runtime_name), *std::move(nodes),
-      options);
+  absl::StatusOr<std::unique_ptr<client::Runtime>> created =
+      client::Runtime::Create(absl::GetFlag(FLAGS_namespace), absl::GetFlag(FLAGS_runtime_name),
+                              *std::move(nodes), options);
   if (!created.ok()) return Fail(std::string(created.status().message()));
   client::Runtime& runtime = **created;
   if (absl::Status started = runtime.Start(); !started.ok()) {
@@ -107,8 +107,8 @@ int Run(int argc, char** argv) {
   });
 
   const int64_t timeout_ms = absl::GetFlag(FLAGS_register_timeout_ms);
-  absl::Status result = runtime.WaitUntilRegistered(
-      timeout_ms > 0 ? absl::Milliseconds(timeout_ms) : absl::InfiniteDuration());
+  absl::Status result = runtime.WaitUntilRegistered(timeout_ms > 0 ? absl::Milliseconds(timeout_ms)
+                                                                   : absl::InfiniteDuration());
   if (result.ok()) {
     std::printf("ready\n");
     std::fflush(stdout);

@@ -1,8 +1,6 @@
 #ifndef EXOSPHERE_TESTS_RELIABILITY_SOCKET_IO_H_
 #define EXOSPHERE_TESTS_RELIABILITY_SOCKET_IO_H_
 
-#include <netinet/in.h>
-
 #include <string>
 
 #include "absl/status/status.h"
@@ -11,6 +9,7 @@
 #include "absl/time/time.h"
 
 #include "tests/reliability/scoped_fd.h"
+#include <netinet/in.h>
 
 // Blocking socket helpers for the fault proxy. Every wait also watches a `wake_fd` (an eventfd
 // that stays readable once written) so that stopping the proxy interrupts all of them; a wait

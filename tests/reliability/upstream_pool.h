@@ -1,8 +1,6 @@
 #ifndef EXOSPHERE_TESTS_RELIABILITY_UPSTREAM_POOL_H_
 #define EXOSPHERE_TESTS_RELIABILITY_UPSTREAM_POOL_H_
 
-#include <netinet/in.h>
-
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "absl/time/time.h"
 
 #include "tests/reliability/scoped_fd.h"
+#include <netinet/in.h>
 
 namespace exosphere::reliability {
 
