@@ -176,7 +176,7 @@ describe('StateManager', () => {
     });
     await assert.rejects(sm.trigger('missing-graph'), { message: /^Failed to trigger state: NOT_FOUND / });
     await assert.rejects(sm.trigger('shout-graph', {}, {}), {
-      message: /^Failed to trigger state: INVALID_ARGUMENT .*Dependent word not found in store for root node first$/,
+      message: /^Failed to trigger state: INVALID_ARGUMENT .*Dependent word not found in store for root node first \(state manager: HTTP 400\)$/,
     });
   });
 
