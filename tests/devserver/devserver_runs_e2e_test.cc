@@ -17,6 +17,10 @@
 namespace exosphere::devserver::testing {
 namespace {
 
+// The server keeps enqueue_after in whole milliseconds (as the real one does), so a delay measured
+// from before the request can come out up to 1 ms short of the delay asked for.
+constexpr absl::Duration kMillisecondTimestamps = absl::Milliseconds(1);
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -295,7 +299,7 @@ TEST_F(RunsE2eTest, RetriesHonourTheDelaysUntilExhausted) {
     attempt = client_->AwaitClaims({"Flaky"}, 1, absl::Seconds(10));
     ASSERT_EQ(attempt.size(), 1u);
     // The retry was not claimable before its delay passed.
-    EXPECT_GE(absl::Now() - reported, absl::Milliseconds(300));
+    EXPECT_GE(absl::Now() - reported, absl::Milliseconds(300) - kMillisecondTimestamps);
   }
   EXPECT_EQ(client_->Errored(Id(attempt[0]), "final").raw,
             R"({"status":"ERRORED","retry_created":false})");
@@ -325,7 +329,7 @@ TEST_F(RunsE2eTest, ReEnqueueAfterResetsAnyStateAfterADelay) {
   Json again = client_->AwaitClaims({"Once"}, 1, absl::Seconds(10));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(Id(again[0]), Id(state[0]));
-  EXPECT_GE(absl::Now() - requeued, absl::Milliseconds(1500));
+  EXPECT_GE(absl::Now() - requeued, absl::Milliseconds(1500) - kMillisecondTimestamps);
   // Outputs are left as they were.
   EXPECT_EQ(client_->NodeDetails("again", run_id, Id(state[0]))["outputs"]["x"], "1");
   Reply zero = client_->ReEnqueueAfter(Id(state[0]), 0);
@@ -428,7 +432,7 @@ TEST_F(RunsE2eTest, StartDelayHoldsTheRootState) {
   ASSERT_FALSE(client_->Trigger("later", {{"start_delay", 1500}}).empty());
   EXPECT_EQ(client_->Enqueue({"Late"}, 1).size(), 0u);
   EXPECT_EQ(client_->AwaitClaims({"Late"}, 1, absl::Seconds(10)).size(), 1u);
-  EXPECT_GE(absl::Now() - triggered, absl::Milliseconds(1500));
+  EXPECT_GE(absl::Now() - triggered, absl::Milliseconds(1500) - kMillisecondTimestamps);
 }
 
 }  // namespace
