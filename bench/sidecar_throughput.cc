@@ -39,7 +39,7 @@ ABSL_FLAG(int32_t, raw_clients, 8, "Concurrent clients of the raw devserver phas
 ABSL_FLAG(int32_t, workers, 4, "No-op worker streams connected to the sidecar.");
 ABSL_FLAG(int32_t, slots, 16, "Slots of each worker.");
 ABSL_FLAG(int32_t, batch, 16, "Claim batch of both phases (the sidecar's --max-batch).");
-ABSL_FLAG(int32_t, http_threads, 8, "The sidecar's --http-threads.");
+ABSL_FLAG(int32_t, http_connections, 8, "The sidecar's --http-connections.");
 ABSL_FLAG(std::string, sidecar_bin, "",
           "The exosphere-sidecar binary (default: next to this benchmark).");
 ABSL_FLAG(bool, pin, true,
@@ -233,8 +233,8 @@ int Run() {
   const std::string socket = absl::StrCat("unix:", dir, "/sidecar.sock");
   absl::StatusOr<std::unique_ptr<testing::ChildProcess>> sidecar = testing::ChildProcess::Start(
       {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
-        absl::StrCat(batch), "--http-threads", absl::StrCat(absl::GetFlag(FLAGS_http_threads)),
-        "--log-level", "warn"},
+        absl::StrCat(batch), "--http-connections",
+        absl::StrCat(absl::GetFlag(FLAGS_http_connections)), "--log-level", "warn"},
        {{"EXOSPHERE_API_KEY", target.api_key}},
        /*echo_stderr=*/true,
        "sidecar"});
@@ -261,10 +261,10 @@ int Run() {
   const ProcessSample idle = SampleProcess(pid);
   std::printf(
       "# sidecar-bench: %u hardware threads (%s), %lld states per phase, batch=%d, "
-      "%zu workers x %d slots, sidecar http_threads=%d\n",
+      "%zu workers x %d slots, sidecar http_connections=%d\n",
       std::thread::hardware_concurrency(),
       pin ? "devserver on CPU 0, the rest on CPU 1" : "not pinned", static_cast<long long>(states),
-      batch, workers.size(), absl::GetFlag(FLAGS_slots), absl::GetFlag(FLAGS_http_threads));
+      batch, workers.size(), absl::GetFlag(FLAGS_slots), absl::GetFlag(FLAGS_http_connections));
   std::printf("sidecar_idle rss_started_kib=%lld rss_idle_with_workers_kib=%lld\n",
               static_cast<long long>(started.rss_kib), static_cast<long long>(idle.rss_kib));
   std::fflush(stdout);

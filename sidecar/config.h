@@ -22,7 +22,8 @@ struct SidecarConfig {
   std::string client_key_file;
   absl::Duration http_timeout = absl::Seconds(10);
   absl::Duration http_connect_timeout = absl::Seconds(3);
-  int http_threads = 8;
+  // Most connections (and so concurrent requests) to the state manager.
+  int http_connections = 8;
 
   // Workers.
   // "unix:/path", "/path" (a unix socket) or "host:port" (TCP; port 0 picks a free port).

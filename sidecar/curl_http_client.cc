@@ -1,5 +1,6 @@
 #include "sidecar/curl_http_client.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -47,6 +48,11 @@ long ToCurlMillis(absl::Duration duration) {
   return static_cast<long>(absl::ToInt64Milliseconds(duration));
 }
 
+absl::Status Cancelled(const HttpRequest& request) {
+  return absl::CancelledError(
+      absl::StrCat(request.method, " ", request.url, ": the HTTP client is shutting down"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
@@ -73,9 +79,14 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
 }
 
 CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options, CURLSH* share)
-    : options_(std::move(options)), share_(share) {}
+    : options_(std::move(options)),
+      share_(share),
+      async_(std::make_unique<ThreadPool>(std::max(1, options_.max_connections))) {}
 
 CurlHttpClient::~CurlHttpClient() {
+  stopping_ = true;
+  // Runs what is queued (each fails at once with kCancelled) and joins, before the handles go.
+  async_.reset();
   {
     absl::MutexLock lock(&pool_mu_);
     for (CURL* handle : idle_handles_) curl_easy_cleanup(handle);
@@ -118,6 +129,9 @@ CURL* CurlHttpClient::NewHandle() {
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ToCurlMillis(options_.connect_timeout));
   curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortWhenStopping);
+  curl_easy_setopt(handle, CURLOPT_XFERINFODATA, this);
   if (!options_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (!options_.client_cert_file.empty()) {
     curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
@@ -133,7 +147,21 @@ void CurlHttpClient::ReleaseHandle(CURL* handle) {
   idle_handles_.push_back(handle);
 }
 
+int CurlHttpClient::AbortWhenStopping(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<CurlHttpClient*>(self)->stopping_.load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void CurlHttpClient::SendAsync(HttpRequest request, Callback done) {
+  if (stopping_) {
+    done(Cancelled(request));
+    return;
+  }
+  async_->Submit(
+      [this, request = std::move(request), done = std::move(done)] { done(Send(request)); });
+}
+
 absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
+  if (stopping_) return Cancelled(request);
   CURL* handle = AcquireHandle();
   if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
 
@@ -184,6 +212,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
                                                      ": response larger than ",
                                                      options_.max_response_bytes, " bytes"));
   }
+  if (code == CURLE_ABORTED_BY_CALLBACK) return Cancelled(request);
   if (code != CURLE_OK) return TransferError(code, request, error_buffer);
   response.status = static_cast<int>(status);
   return response;

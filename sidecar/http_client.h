@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_SIDECAR_HTTP_CLIENT_H_
 #define EXOSPHERE_SIDECAR_HTTP_CLIENT_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,17 +25,24 @@ struct HttpResponse {
   std::string body;
 };
 
-// Sends one HTTP request and returns the response, whatever its status code. Implementations are
-// thread-safe and block the calling thread.
+// Sends HTTP requests and returns the responses, whatever their status codes. Implementations
+// are thread-safe.
 //
 // Errors: kUnavailable when the server cannot be reached or the connection breaks,
 // kDeadlineExceeded when the request times out, kResourceExhausted when the response body is
-// larger than the client's limit, kInvalidArgument for a malformed request. Messages never
-// contain header values (the API key travels in a header).
+// larger than the client's limit, kInvalidArgument for a malformed request, kCancelled when the
+// client shuts down first. Messages never contain header values (the API key travels in one).
 class HttpClient {
  public:
+  using Callback = std::function<void(absl::StatusOr<HttpResponse>)>;
+
   virtual ~HttpClient() = default;
+  // Blocks the calling thread until the exchange ends.
   virtual absl::StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;
+  // Returns at once; `done` runs exactly once when the exchange ends, on a thread of the client
+  // (it must be quick and must not call Send), or on the calling thread if the client cannot
+  // take the request.
+  virtual void SendAsync(HttpRequest request, Callback done) = 0;
 };
 
 }  // namespace exosphere::sidecar

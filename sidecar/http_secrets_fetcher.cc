@@ -1,7 +1,6 @@
 #include "sidecar/http_secrets_fetcher.h"
 
 #include <algorithm>
-#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,40 +9,45 @@
 
 namespace exosphere::sidecar {
 
-HttpSecretsFetcher::HttpSecretsFetcher(StateManagerClient& client, ThreadPool& pool,
-                                       Scheduler& scheduler, HttpSecretsFetcherOptions options)
-    : client_(client), pool_(pool), scheduler_(scheduler), options_(options) {}
+struct HttpSecretsFetcher::Pending {
+  std::string ns;
+  std::string state_id;
+  Callback done;
+  int attempt = 0;
+};
+
+HttpSecretsFetcher::HttpSecretsFetcher(StateManagerClient& client, Scheduler& scheduler,
+                                       HttpSecretsFetcherOptions options)
+    : client_(client), scheduler_(scheduler), options_(options) {}
 
 void HttpSecretsFetcher::Fetch(std::string ns, std::string state_id, Callback done) {
-  pool_.Submit(
-      [this, ns = std::move(ns), state_id = std::move(state_id), done = std::move(done)]() mutable {
-        Attempt(std::move(ns), std::move(state_id), std::move(done), 1);
-      });
+  auto fetch = std::make_shared<Pending>();
+  fetch->ns = std::move(ns);
+  fetch->state_id = std::move(state_id);
+  fetch->done = std::move(done);
+  Attempt(std::move(fetch));
 }
 
-void HttpSecretsFetcher::Attempt(std::string ns, std::string state_id, Callback done, int attempt) {
-  absl::StatusOr<json::StringMap> secrets = client_.GetSecrets(ns, state_id);
-  const bool retryable = !secrets.ok() && secrets.status().code() != absl::StatusCode::kNotFound &&
-                         secrets.status().code() != absl::StatusCode::kInvalidArgument;
-  if (!retryable || attempt >= options_.max_attempts) {
-    done(std::move(secrets));
-    return;
-  }
-  // Exponential with a cap; no jitter needed for a handful of attempts of one state.
-  absl::Duration delay = options_.initial_backoff;
-  for (int i = 1; i < attempt && delay < options_.max_backoff; ++i) delay *= 2;
-  delay = std::min(delay, options_.max_backoff);
-  EXO_LOG(kWarning, "secrets_retry", std::string(secrets.status().message()),
-          {{"state_id", state_id}, {"attempt", absl::StrCat(attempt)}});
-  // std::function must be copyable, so the move-only state travels in a shared_ptr.
-  auto next = std::make_shared<std::tuple<std::string, std::string, Callback>>(
-      std::move(ns), std::move(state_id), std::move(done));
-  scheduler_.ScheduleAfter(delay, [this, next, attempt] {
-    pool_.Submit([this, next, attempt] {
-      Attempt(std::move(std::get<0>(*next)), std::move(std::get<1>(*next)),
-              std::move(std::get<2>(*next)), attempt + 1);
-    });
-  });
+void HttpSecretsFetcher::Attempt(std::shared_ptr<Pending> fetch) {
+  ++fetch->attempt;
+  client_.GetSecretsAsync(
+      fetch->ns, fetch->state_id, [this, fetch](absl::StatusOr<json::StringMap> secrets) {
+        const absl::StatusCode code = secrets.status().code();
+        const bool retryable = !secrets.ok() && code != absl::StatusCode::kNotFound &&
+                               code != absl::StatusCode::kInvalidArgument &&
+                               code != absl::StatusCode::kCancelled;
+        if (!retryable || fetch->attempt >= options_.max_attempts) {
+          fetch->done(std::move(secrets));
+          return;
+        }
+        // Exponential with a cap; no jitter needed for a handful of attempts of one state.
+        absl::Duration delay = options_.initial_backoff;
+        for (int i = 1; i < fetch->attempt && delay < options_.max_backoff; ++i) delay *= 2;
+        delay = std::min(delay, options_.max_backoff);
+        EXO_LOG(kWarning, "secrets_retry", std::string(secrets.status().message()),
+                {{"state_id", fetch->state_id}, {"attempt", absl::StrCat(fetch->attempt)}});
+        scheduler_.ScheduleAfter(delay, [this, fetch] { Attempt(fetch); });
+      });
 }
 
 }  // namespace exosphere::sidecar

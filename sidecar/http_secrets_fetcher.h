@@ -1,12 +1,12 @@
 #ifndef EXOSPHERE_SIDECAR_HTTP_SECRETS_FETCHER_H_
 #define EXOSPHERE_SIDECAR_HTTP_SECRETS_FETCHER_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
 
 #include "common/scheduler.h"
-#include "common/thread_pool.h"
 #include "sidecar/secrets_fetcher.h"
 #include "sidecar/state_manager_client.h"
 
@@ -20,20 +20,20 @@ struct HttpSecretsFetcherOptions {
   absl::Duration max_backoff = absl::Seconds(2);
 };
 
-// SecretsFetcher on the state manager's secrets endpoint, run on the shared HTTP thread pool with
-// retries scheduled on the scheduler. Thread-safe.
+// SecretsFetcher on the state manager's secrets endpoint, without blocking a thread, with retries
+// scheduled on the scheduler. Thread-safe.
 class HttpSecretsFetcher final : public SecretsFetcher {
  public:
-  HttpSecretsFetcher(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+  HttpSecretsFetcher(StateManagerClient& client, Scheduler& scheduler,
                      HttpSecretsFetcherOptions options);
 
   void Fetch(std::string ns, std::string state_id, Callback done) override;
 
  private:
-  void Attempt(std::string ns, std::string state_id, Callback done, int attempt);
+  struct Pending;
+  void Attempt(std::shared_ptr<Pending> fetch);
 
   StateManagerClient& client_;
-  ThreadPool& pool_;
   Scheduler& scheduler_;
   const HttpSecretsFetcherOptions options_;
 };

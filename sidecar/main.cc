@@ -35,9 +35,9 @@ ABSL_FLAG(int64_t, http_timeout_ms, 10'000,
           "Timeout of one state-manager request. Env: EXOSPHERE_HTTP_TIMEOUT_MS.");
 ABSL_FLAG(int64_t, http_connect_timeout_ms, 3'000,
           "Timeout of connecting to the state manager. Env: EXOSPHERE_HTTP_CONNECT_TIMEOUT_MS.");
-ABSL_FLAG(
-    int32_t, http_threads, 8,
-    "Concurrent state-manager requests for reports and secrets. Env: EXOSPHERE_HTTP_THREADS.");
+ABSL_FLAG(int32_t, http_connections, 8,
+          "Concurrent report and secrets requests to the state manager, each on its own "
+          "keep-alive connection. Env: EXOSPHERE_HTTP_CONNECTIONS.");
 ABSL_FLAG(std::string, listen, "unix:/tmp/exosphere-sidecar.sock",
           "Where workers connect: unix:/path, /path, or host:port (port 0 picks a free port). "
           "Env: EXOSPHERE_SIDECAR_LISTEN.");
@@ -140,7 +140,7 @@ int Run(int argc, char** argv) {
                                  {"api_key_file", "EXOSPHERE_API_KEY_FILE"},
                                  {"http_timeout_ms", "EXOSPHERE_HTTP_TIMEOUT_MS"},
                                  {"http_connect_timeout_ms", "EXOSPHERE_HTTP_CONNECT_TIMEOUT_MS"},
-                                 {"http_threads", "EXOSPHERE_HTTP_THREADS"},
+                                 {"http_connections", "EXOSPHERE_HTTP_CONNECTIONS"},
                                  {"listen", "EXOSPHERE_SIDECAR_LISTEN"},
                                  {"default_namespace", "EXOSPHERE_NAMESPACE"},
                                  {"worker_token_file", "EXOSPHERE_WORKER_TOKEN_FILE"},
@@ -169,7 +169,7 @@ int Run(int argc, char** argv) {
   config.client_key_file = absl::GetFlag(FLAGS_client_key_file);
   config.http_timeout = Millis(absl::GetFlag(FLAGS_http_timeout_ms));
   config.http_connect_timeout = Millis(absl::GetFlag(FLAGS_http_connect_timeout_ms));
-  config.http_threads = absl::GetFlag(FLAGS_http_threads);
+  config.http_connections = absl::GetFlag(FLAGS_http_connections);
   config.listen = absl::GetFlag(FLAGS_listen);
   config.default_namespace = absl::GetFlag(FLAGS_default_namespace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);

@@ -43,10 +43,9 @@ bool IsTransient(const absl::Status& status) {
 
 }  // namespace
 
-Reporter::Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
-                   ReporterOptions options, DeliveredCallback on_delivered, Journal* journal)
+Reporter::Reporter(StateManagerClient& client, Scheduler& scheduler, ReporterOptions options,
+                   DeliveredCallback on_delivered, Journal* journal)
     : client_(client),
-      pool_(pool),
       scheduler_(scheduler),
       options_(options),
       on_delivered_(std::move(on_delivered)),
@@ -79,7 +78,7 @@ void Reporter::Enqueue(std::string ns, Report report, bool resent) {
     ++stats_.unsent;
     if (resent) ++stats_.resent;
   }
-  pool_.Submit([this, id] { Attempt(id); });
+  Attempt(id);
 }
 
 void Reporter::Attempt(uint64_t id) {
@@ -90,7 +89,19 @@ void Reporter::Attempt(uint64_t id) {
     pending = pending_.at(id).get();  // stable: only this attempt settles it
   }
   ++pending->attempts;
-  const absl::Status status = client_.SendReport(pending->ns, pending->report);
+  // The outcome may arrive before this returns; nothing here holds a lock across the call.
+  client_.SendReportAsync(pending->ns, pending->report,
+                          [this, id](absl::Status status) { OnAttemptDone(id, status); });
+}
+
+void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {
+  Pending* pending;
+  {
+    absl::MutexLock lock(&mu_);
+    // Shutting down (or the HTTP client is): the report stays unsent, and in the journal.
+    if (stopped_ || status.code() == absl::StatusCode::kCancelled) return;
+    pending = pending_.at(id).get();
+  }
   const std::string& state_id = pending->report.state_id;
   const std::string kind(KindName(pending->report.kind));
   if (status.ok()) {
@@ -138,7 +149,7 @@ void Reporter::Attempt(uint64_t id) {
     absl::MutexLock lock(&mu_);
     ++stats_.retries;
   }
-  scheduler_.ScheduleAfter(delay, [this, id] { pool_.Submit([this, id] { Attempt(id); }); });
+  scheduler_.ScheduleAfter(delay, [this, id] { Attempt(id); });
 }
 
 void Reporter::Settle(uint64_t id) {

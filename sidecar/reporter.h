@@ -11,7 +11,6 @@
 #include "absl/time/time.h"
 
 #include "common/scheduler.h"
-#include "common/thread_pool.h"
 #include "sidecar/journal.h"
 #include "sidecar/report_queue.h"
 #include "sidecar/state_manager_client.h"
@@ -36,8 +35,8 @@ struct ReporterStats {
   uint64_t unsent = 0;
 };
 
-// Delivers every report to the state manager: each one independently on the shared HTTP thread
-// pool (so a slow one holds up no other), retrying transient failures (connection errors,
+// Delivers every report to the state manager: each one independently and without blocking a
+// thread (so a slow one holds up no other), retrying transient failures (connection errors,
 // timeouts, 5xx, 408, 429, and 401 because a rotated API key may come back) with capped
 // exponential backoff and jitter until the server accepts it or refuses it for good. A retried
 // report answered with 400 "...not queued..." counts as applied: the first attempt landed.
@@ -49,9 +48,8 @@ class Reporter final : public ReportQueue {
   using DeliveredCallback = std::function<void(const std::string& ns, const Report& report)>;
 
   // `journal` (optional, not owned) records each report when submitted and when settled.
-  Reporter(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
-           ReporterOptions options, DeliveredCallback on_delivered = nullptr,
-           Journal* journal = nullptr);
+  Reporter(StateManagerClient& client, Scheduler& scheduler, ReporterOptions options,
+           DeliveredCallback on_delivered = nullptr, Journal* journal = nullptr);
   ~Reporter() override;
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
@@ -62,8 +60,9 @@ class Reporter final : public ReportQueue {
   // run's attempt landed.
   void Resubmit(std::string ns, Report report) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Makes queued and scheduled attempts return at once; called before the thread pool and the
-  // scheduler are torn down. Reports not delivered yet stay unsent (the journal has them).
+  // No attempt starts after this, and outcomes that arrive later are ignored; called before the
+  // HTTP client and the scheduler are torn down. Reports not delivered yet stay unsent (the
+  // journal has them).
   void Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reports submitted and neither delivered nor refused yet.
@@ -79,10 +78,10 @@ class Reporter final : public ReportQueue {
   struct Pending;
   void Enqueue(std::string ns, Report report, bool resent) ABSL_LOCKS_EXCLUDED(mu_);
   void Attempt(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
+  void OnAttemptDone(uint64_t id, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   void Settle(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
 
   StateManagerClient& client_;
-  ThreadPool& pool_;
   Scheduler& scheduler_;
   const ReporterOptions options_;
   const DeliveredCallback on_delivered_;

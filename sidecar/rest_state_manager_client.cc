@@ -97,41 +97,64 @@ std::string RestStateManagerClient::NamespacePath(absl::string_view ns) const {
   return absl::StrCat("/v0/namespace/", EscapePathSegment(ns));
 }
 
-absl::StatusOr<json::Json> RestStateManagerClient::Call(absl::string_view method,
-                                                        const std::string& path,
-                                                        absl::string_view endpoint,
-                                                        const json::Json* body, Quote quote,
-                                                        Reply reply, absl::Duration timeout) {
+HttpRequest RestStateManagerClient::BuildRequest(absl::string_view method, const std::string& path,
+                                                 const json::Json* body,
+                                                 absl::Duration timeout) const {
   HttpRequest request;
   request.method = std::string(method);
   request.url = base_url_ + path;
   request.timeout = timeout > absl::ZeroDuration() ? timeout : options_.request_timeout;
+  request.headers.reserve(3);
   request.headers.emplace_back("x-api-key", options_.api_key ? options_.api_key() : "");
   request.headers.emplace_back("Accept", "application/json");
   if (body != nullptr) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = json::Dump(*body);
   }
-  const std::string what = absl::StrCat(method, " ", path);
-  const absl::Time start = absl::Now();
-  absl::StatusOr<HttpResponse> sent = http_.Send(request);
-  if (options_.on_request) {
-    options_.on_request(endpoint, sent.ok() ? sent->status : 0, absl::Now() - start);
-  }
+  return request;
+}
+
+absl::StatusOr<json::Json> RestStateManagerClient::Interpret(
+    absl::StatusOr<HttpResponse> sent, absl::string_view method, absl::string_view path,
+    absl::string_view endpoint, absl::Duration latency, Quote quote, Reply reply) const {
+  if (options_.on_request) options_.on_request(endpoint, sent.ok() ? sent->status : 0, latency);
   EXO_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (response.status < 200 || response.status >= 300) {
-    return HttpStatusError(response.status, what,
+    return HttpStatusError(response.status, absl::StrCat(method, " ", path),
                            quote == Quote::kDetail ? DetailOf(response.body) : "");
   }
   // A report is applied once the server said 2xx, whatever the body looks like.
   if (reply == Reply::kIgnored) return json::Json();
   json::Json parsed = json::Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
-    return absl::InternalError(absl::StrCat(what, ": HTTP ", response.status,
+    return absl::InternalError(absl::StrCat(method, " ", path, ": HTTP ", response.status,
                                             " with a body that is not JSON (", response.body.size(),
                                             " bytes)"));
   }
   return parsed;
+}
+
+absl::StatusOr<json::Json> RestStateManagerClient::Call(absl::string_view method,
+                                                        const std::string& path,
+                                                        absl::string_view endpoint,
+                                                        const json::Json* body, Quote quote,
+                                                        Reply reply, absl::Duration timeout) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<HttpResponse> sent = http_.Send(BuildRequest(method, path, body, timeout));
+  return Interpret(std::move(sent), method, path, endpoint, absl::Now() - start, quote, reply);
+}
+
+void RestStateManagerClient::CallAsync(absl::string_view method, std::string path,
+                                       absl::string_view endpoint, const json::Json* body,
+                                       Quote quote, Reply reply,
+                                       std::function<void(absl::StatusOr<json::Json>)> done) {
+  const absl::Time start = absl::Now();
+  HttpRequest request = BuildRequest(method, path, body, absl::ZeroDuration());
+  http_.SendAsync(std::move(request), [this, method = std::string(method), path = std::move(path),
+                                       endpoint = std::string(endpoint), quote, reply, start,
+                                       done = std::move(done)](absl::StatusOr<HttpResponse> sent) {
+    done(Interpret(std::move(sent), method, path, endpoint, absl::Now() - start, quote, reply));
+  });
 }
 
 absl::Status RestStateManagerClient::RegisterNodes(absl::string_view ns,
@@ -188,14 +211,15 @@ absl::StatusOr<std::vector<ClaimedState>> RestStateManagerClient::ClaimStates(
   return claimed;
 }
 
-absl::StatusOr<json::StringMap> RestStateManagerClient::GetSecrets(absl::string_view ns,
-                                                                   absl::string_view state_id) {
-  // Nothing of a secrets response may be quoted in an error: it may hold secret values.
-  const std::string path =
-      absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(state_id), "/secrets");
-  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("GET", path, "secrets", nullptr, Quote::kNothing));
-  auto secrets = reply.is_object() ? reply.find("secrets") : reply.end();
-  if (!reply.is_object() || secrets == reply.end() || !secrets->is_object()) {
+namespace {
+
+// The secrets of a GET /secrets reply. Nothing of the reply is quoted in an error: it may hold
+// secret values.
+absl::StatusOr<json::StringMap> SecretsOf(absl::StatusOr<json::Json> reply,
+                                          const std::string& path) {
+  if (!reply.ok()) return reply.status();
+  auto secrets = reply->is_object() ? reply->find("secrets") : reply->end();
+  if (!reply->is_object() || secrets == reply->end() || !secrets->is_object()) {
     return absl::InternalError(
         absl::StrCat("GET ", path, " response: expected an object with a 'secrets' object"));
   }
@@ -208,6 +232,36 @@ absl::StatusOr<json::StringMap> RestStateManagerClient::GetSecrets(absl::string_
     result.emplace(it.key(), it.value().get<std::string>());
   }
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<json::StringMap> RestStateManagerClient::GetSecrets(absl::string_view ns,
+                                                                   absl::string_view state_id) {
+  const std::string path =
+      absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(state_id), "/secrets");
+  return SecretsOf(Call("GET", path, "secrets", nullptr, Quote::kNothing), path);
+}
+
+void RestStateManagerClient::GetSecretsAsync(
+    absl::string_view ns, absl::string_view state_id,
+    std::function<void(absl::StatusOr<json::StringMap>)> done) {
+  std::string path =
+      absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(state_id), "/secrets");
+  CallAsync("GET", path, "secrets", nullptr, Quote::kNothing, Reply::kJson,
+            [path, done = std::move(done)](absl::StatusOr<json::Json> reply) {
+              done(SecretsOf(std::move(reply), path));
+            });
+}
+
+void RestStateManagerClient::SendReportAsync(absl::string_view ns, const Report& report,
+                                             std::function<void(absl::Status)> done) {
+  const json::Json body = report.Body();
+  CallAsync("POST",
+            absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(report.state_id), "/",
+                         report.Endpoint()),
+            report.Endpoint(), &body, Quote::kDetail, Reply::kIgnored,
+            [done = std::move(done)](absl::StatusOr<json::Json> reply) { done(reply.status()); });
 }
 
 absl::Status RestStateManagerClient::SendReport(absl::string_view ns, const Report& report) {

@@ -39,6 +39,10 @@ class RestStateManagerClient final : public StateManagerClient {
   absl::StatusOr<json::StringMap> GetSecrets(absl::string_view ns,
                                              absl::string_view state_id) override;
   absl::Status SendReport(absl::string_view ns, const Report& report) override;
+  void SendReportAsync(absl::string_view ns, const Report& report,
+                       std::function<void(absl::Status)> done) override;
+  void GetSecretsAsync(absl::string_view ns, absl::string_view state_id,
+                       std::function<void(absl::StatusOr<json::StringMap>)> done) override;
   absl::StatusOr<json::Json> UpsertGraph(absl::string_view ns, absl::string_view graph_name,
                                          const json::Json& body) override;
   absl::StatusOr<json::Json> GetGraph(absl::string_view ns, absl::string_view graph_name) override;
@@ -65,6 +69,16 @@ class RestStateManagerClient final : public StateManagerClient {
                                   absl::string_view endpoint, const json::Json* body, Quote quote,
                                   Reply reply = Reply::kJson,
                                   absl::Duration timeout = absl::ZeroDuration());
+  // The same without blocking; `done` runs on the HTTP client's thread.
+  void CallAsync(absl::string_view method, std::string path, absl::string_view endpoint,
+                 const json::Json* body, Quote quote, Reply reply,
+                 std::function<void(absl::StatusOr<json::Json>)> done);
+  HttpRequest BuildRequest(absl::string_view method, const std::string& path,
+                           const json::Json* body, absl::Duration timeout) const;
+  // Maps the outcome of an exchange to the parsed body or a Status, and tells on_request.
+  absl::StatusOr<json::Json> Interpret(absl::StatusOr<HttpResponse> sent, absl::string_view method,
+                                       absl::string_view path, absl::string_view endpoint,
+                                       absl::Duration latency, Quote quote, Reply reply) const;
   std::string NamespacePath(absl::string_view ns) const;
 
   HttpClient& http_;

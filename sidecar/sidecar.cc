@@ -57,6 +57,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     http_options.client_cert_file = config_.client_cert_file;
     http_options.client_key_file = config_.client_key_file;
     http_options.user_agent = absl::StrCat("exosphere-sidecar/", EXOSPHERE_VERSION);
+    http_options.max_connections = config_.http_connections;
     EXO_ASSIGN_OR_RETURN(http_, CurlHttpClient::Create(http_options));
     RestStateManagerClientOptions rest_options;
     rest_options.base_url = config_.state_manager_uri;
@@ -76,15 +77,14 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     EXO_ASSIGN_OR_RETURN(journal_, Journal::Open(journal_options, *clock_));
   }
   scheduler_ = std::make_unique<Scheduler>(*clock_);
-  http_pool_ = std::make_unique<ThreadPool>(config_.http_threads);
   control_pool_ = std::make_unique<ThreadPool>(4);
   // A delivered executed report usually makes the next states claimable: wake the poller.
   auto on_delivered = [this](const std::string& ns, const Report& report) {
     if (report.kind == Report::Kind::kExecuted) pollers_->OnLikelyWork(ns);
   };
-  reporter_ = std::make_unique<Reporter>(*state_manager_, *http_pool_, *scheduler_,
-                                         ReporterOptions{}, on_delivered, journal_.get());
-  secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *http_pool_, *scheduler_,
+  reporter_ = std::make_unique<Reporter>(*state_manager_, *scheduler_, ReporterOptions{},
+                                         on_delivered, journal_.get());
+  secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *scheduler_,
                                                   HttpSecretsFetcherOptions{});
   registrar_ = std::make_unique<Registrar>(
       *state_manager_, *control_pool_, *scheduler_, RegistrarOptions{},
@@ -278,10 +278,16 @@ void Sidecar::Shutdown() {
   server_->Wait();
   health_.reset();
   reporter_->Stop();
-  // No scheduled closure may run once the pools are gone.
+  // No scheduled closure may run once the pool is gone.
   scheduler_->Stop();
-  http_pool_.reset();
   control_pool_.reset();
+  // Requests still in flight end now with kCancelled (their reports stay in the journal), so
+  // that no HTTP callback runs after the reporter and the secrets fetcher are gone.
+  if (owned_state_manager_ != nullptr) {
+    state_manager_ = nullptr;
+    owned_state_manager_.reset();
+    http_.reset();
+  }
   const std::string socket_path = UnixSocketPath(config_.listen);
   if (!socket_path.empty()) unlink(socket_path.c_str());
   const ReporterStats stats = reporter_->Stats();

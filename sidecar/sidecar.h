@@ -107,7 +107,6 @@ class Sidecar {
   StateManagerClient* state_manager_ = nullptr;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<ThreadPool> http_pool_;     // reports and secrets
   std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API
   std::unique_ptr<Reporter> reporter_;
   std::unique_ptr<HttpSecretsFetcher> secrets_;

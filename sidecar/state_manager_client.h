@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
 #define EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,14 @@ class StateManagerClient {
                                                      absl::string_view state_id) = 0;
   // POST /state/{id}/{executed|errored|prune|re-enqueue-after}.
   virtual absl::Status SendReport(absl::string_view ns, const Report& report) = 0;
+
+  // Non-blocking versions of the two per-state calls: they return at once and `done` runs later
+  // on another thread, exactly once (with kCancelled if the client shuts down first). `done` must
+  // be quick and must not call the blocking methods.
+  virtual void SendReportAsync(absl::string_view ns, const Report& report,
+                               std::function<void(absl::Status)> done) = 0;
+  virtual void GetSecretsAsync(absl::string_view ns, absl::string_view state_id,
+                               std::function<void(absl::StatusOr<json::StringMap>)> done) = 0;
 
   // Graph API, passed through as JSON documents of the contract's shapes.
   virtual absl::StatusOr<json::Json> UpsertGraph(absl::string_view ns, absl::string_view graph_name,

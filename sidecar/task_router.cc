@@ -234,7 +234,8 @@ void TaskRouter::RemoveWorker(absl::string_view worker_id, absl::string_view rea
                        state_id, absl::StrCat("task was in flight on ", task.workers_lost,
                                               " workers that were lost (the last: ", task.last_loss,
                                               "); not retried on "
-                                              "another worker")));
+                                              "another worker")),
+                   "worker_lost");
       continue;
     }
     EXO_LOG(kInfo, "task_redispatched", "worker lost; giving the task to another worker",

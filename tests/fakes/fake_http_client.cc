@@ -28,4 +28,6 @@ absl::StatusOr<sidecar::HttpResponse> FakeHttpClient::Send(const sidecar::HttpRe
   return next;
 }
 
+void FakeHttpClient::SendAsync(sidecar::HttpRequest request, Callback done) { done(Send(request)); }
+
 }  // namespace exosphere::testing

@@ -19,6 +19,8 @@ class FakeHttpClient final : public sidecar::HttpClient {
   std::vector<sidecar::HttpRequest> requests() const;
 
   absl::StatusOr<sidecar::HttpResponse> Send(const sidecar::HttpRequest& request) override;
+  // Answers on the calling thread.
+  void SendAsync(sidecar::HttpRequest request, Callback done) override;
 
  private:
   mutable absl::Mutex mu_;

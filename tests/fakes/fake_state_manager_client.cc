@@ -309,3 +309,21 @@ void FakeStateManagerClient::SetHealth(absl::Status health) {
 }
 
 }  // namespace exosphere::testing
+
+namespace exosphere::testing {
+
+void FakeStateManagerClient::SendReportAsync(absl::string_view ns, const sidecar::Report& report,
+                                             std::function<void(absl::Status)> done) {
+  async_.Submit([this, ns = std::string(ns), report, done = std::move(done)] {
+    done(SendReport(ns, report));
+  });
+}
+
+void FakeStateManagerClient::GetSecretsAsync(
+    absl::string_view ns, absl::string_view state_id,
+    std::function<void(absl::StatusOr<json::StringMap>)> done) {
+  async_.Submit([this, ns = std::string(ns), state_id = std::string(state_id),
+                 done = std::move(done)] { done(GetSecrets(ns, state_id)); });
+}
+
+}  // namespace exosphere::testing

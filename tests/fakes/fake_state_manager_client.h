@@ -11,12 +11,15 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+#include "common/thread_pool.h"
 #include "sidecar/state_manager_client.h"
 
 namespace exosphere::testing {
 
 // An in-memory state manager for sidecar unit tests: states to hand out, secrets, and a record of
-// every call. Each call can be made to fail through a hook. Thread-safe.
+// every call. Each call can be made to fail through a hook. The asynchronous calls run the
+// synchronous ones on a small pool of the fake's own, as the real client completes them on its
+// HTTP thread. Thread-safe.
 class FakeStateManagerClient final : public sidecar::StateManagerClient {
  public:
   struct ClaimCall {
@@ -73,6 +76,10 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   absl::StatusOr<json::StringMap> GetSecrets(absl::string_view ns,
                                              absl::string_view state_id) override;
   absl::Status SendReport(absl::string_view ns, const sidecar::Report& report) override;
+  void SendReportAsync(absl::string_view ns, const sidecar::Report& report,
+                       std::function<void(absl::Status)> done) override;
+  void GetSecretsAsync(absl::string_view ns, absl::string_view state_id,
+                       std::function<void(absl::StatusOr<json::StringMap>)> done) override;
   absl::StatusOr<json::Json> UpsertGraph(absl::string_view ns, absl::string_view graph_name,
                                          const json::Json& body) override;
   absl::StatusOr<json::Json> GetGraph(absl::string_view ns, absl::string_view graph_name) override;
@@ -111,6 +118,8 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   std::vector<json::Json> trigger_bodies_ ABSL_GUARDED_BY(mu_);
   int next_run_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Status health_ ABSL_GUARDED_BY(mu_);
+  // Last member: destroyed first, so that no asynchronous call outlives the state it uses.
+  ThreadPool async_{4};
 };
 
 }  // namespace exosphere::testing

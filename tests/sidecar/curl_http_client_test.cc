@@ -45,6 +45,7 @@ class CurlHttpClientTest : public ::testing::Test {
     server_.Get("/big", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(std::string(2 << 20, 'x'), "text/plain");
     });
+    server_.set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to each exchange
     server_.set_keep_alive_max_count(10000);
     server_.set_keep_alive_timeout(1);
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -59,7 +60,7 @@ class CurlHttpClientTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(client_, CurlHttpClient::Create(options));
   }
   void TearDown() override {
-    release_.Notify();
+    if (!release_.HasBeenNotified()) release_.Notify();
     client_.reset();  // closes kept-alive connections, which the server would wait out
     server_.stop();
     thread_.join();
@@ -130,6 +131,60 @@ TEST_F(CurlHttpClientTest, AResponseAboveTheLimitIsRefusedNotBuffered) {
       client_->Send({"GET", Url("/big"), {}, ""}),
       StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("larger than 1048576 bytes")));
   EXPECT_OK(client_->Send({"POST", Url("/echo"), {}, "still works"}).status());
+}
+
+TEST_F(CurlHttpClientTest, ASlowRequestDoesNotHoldUpTheOthers) {
+  absl::Notification slow_done;
+  absl::StatusOr<HttpResponse> slow;
+  client_->SendAsync({"GET", Url("/slow"), {}, ""}, [&](absl::StatusOr<HttpResponse> response) {
+    slow = std::move(response);
+    slow_done.Notify();
+  });
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+  }
+  EXPECT_FALSE(slow_done.HasBeenNotified());
+  release_.Notify();
+  slow_done.WaitForNotification();
+  ASSERT_OK(slow.status());
+  EXPECT_EQ(slow->body, "late");
+}
+
+TEST_F(CurlHttpClientTest, ConcurrentRequestsShareAtMostMaxConnections) {
+  CurlHttpClientOptions options;
+  options.max_connections = 2;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  constexpr int kRequests = 40;
+  absl::Mutex mu;
+  int done = 0;
+  int ok = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    client->SendAsync({"POST", Url("/echo"), {}, "x"}, [&](absl::StatusOr<HttpResponse> response) {
+      absl::MutexLock lock(&mu);
+      ++done;
+      if (response.ok() && response->status == 201) ++ok;
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == kRequests; }, &done));
+    EXPECT_EQ(ok, kRequests);
+  }
+  absl::MutexLock lock(&mu_);
+  EXPECT_LE(ports_.size(), 2u);
+}
+
+TEST_F(CurlHttpClientTest, DestroyingTheClientCancelsRequestsInFlight) {
+  absl::Notification done;
+  absl::Status status;
+  client_->SendAsync({"GET", Url("/slow"), {}, ""}, [&](absl::StatusOr<HttpResponse> response) {
+    status = response.status();
+    done.Notify();
+  });
+  client_.reset();
+  ASSERT_TRUE(done.HasBeenNotified());
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kCancelled, HasSubstr("shutting down")));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ class ReporterTest : public ::testing::Test {
     options.initial_backoff = absl::Milliseconds(100);
     options.max_backoff = absl::Seconds(1);
     reporter_ = std::make_unique<Reporter>(
-        client_, pool_, scheduler_, options,
+        client_, scheduler_, options,
         [this](const std::string&, const Report&) { delivered_callbacks_.fetch_add(1); });
   }
   ~ReporterTest() override {
@@ -45,7 +45,6 @@ class ReporterTest : public ::testing::Test {
   FakeClock clock_;
   FakeStateManagerClient client_;
   Scheduler scheduler_{clock_};
-  ThreadPool pool_{2};
   std::atomic<int> delivered_callbacks_{0};
   std::unique_ptr<Reporter> reporter_;
 };
