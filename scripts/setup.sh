@@ -32,6 +32,8 @@ packages=(
 # Node.js may come from elsewhere on the machine; Debian's is used only when there is none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+# kubectl renders deploy/ in the manifest tests; Debian's (1.20) is enough when none is installed.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for package in "${packages[@]}"; do
