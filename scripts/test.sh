@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (incrementally) and runs every test: unit, end-to-end and the quick reliability suite.
+# Builds (incrementally), checks the C++ formatting, and runs every test: unit, end-to-end and
+# the quick reliability suite.
 #
 #   scripts/test.sh                        the normal build
 #   scripts/test.sh --sanitize address     under ASan+UBSan (build-asan/)
@@ -23,4 +24,5 @@ done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 suppressions=$root/tests/tsan.supp}
+"$root/scripts/check-format.sh"
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" "$@"
