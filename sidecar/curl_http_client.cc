@@ -16,6 +16,16 @@ struct ResponseSink {
   bool overflowed = false;
 };
 
+#if LIBCURL_VERSION_NUM >= 0x075000  // CURLOPT_PREREQFUNCTION, libcurl 7.80
+// Called each time the request is about to go out on a connection: once, unless libcurl re-sends
+// it on a fresh connection because the reused one died before any answer.
+int CountSend(void* user, char* /*primary_ip*/, char* /*local_ip*/, int /*primary_port*/,
+              int /*local_port*/) {
+  ++*static_cast<int*>(user);
+  return CURL_PREREQFUNC_OK;
+}
+#endif
+
 size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<ResponseSink*>(user);
   const size_t bytes = size * count;
@@ -182,6 +192,11 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  int sends = 0;
+#if LIBCURL_VERSION_NUM >= 0x075000
+  curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, &CountSend);
+  curl_easy_setopt(handle, CURLOPT_PREREQDATA, &sends);
+#endif
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
                    ToCurlMillis(request.timeout > absl::ZeroDuration() ? request.timeout
                                                                        : options_.request_timeout));
@@ -204,6 +219,9 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+#if LIBCURL_VERSION_NUM >= 0x075000
+  curl_easy_setopt(handle, CURLOPT_PREREQDATA, nullptr);
+#endif
   curl_slist_free_all(headers);
   ReleaseHandle(handle);
 
@@ -215,6 +233,7 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   if (code == CURLE_ABORTED_BY_CALLBACK) return Cancelled(request);
   if (code != CURLE_OK) return TransferError(code, request, error_buffer);
   response.status = static_cast<int>(status);
+  response.sends = std::max(sends, 1);
   return response;
 }
 

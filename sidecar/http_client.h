@@ -23,6 +23,10 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::string body;
+  // How many times the request went out. More than 1 when the transport re-sent it on a fresh
+  // connection because the reused one closed before any answer (libcurl does so on its own): the
+  // server may then have applied the first send and answered only the last.
+  int sends = 1;
 };
 
 // Sends HTTP requests and returns the responses, whatever their status codes. Implementations

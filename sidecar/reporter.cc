@@ -8,6 +8,7 @@
 
 #include "common/backoff.h"
 #include "common/log.h"
+#include "sidecar/state_manager_client.h"
 
 namespace exosphere::sidecar {
 
@@ -116,7 +117,9 @@ void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {
     Settle(id);
     return;
   }
-  if ((pending->attempts > 1 || pending->resent) &&
+  // libcurl re-sends a request on its own when a reused connection dies before the answer, so
+  // even a first attempt can be a retry (RequestWasResent).
+  if ((pending->attempts > 1 || pending->resent || RequestWasResent(status)) &&
       status.code() == absl::StatusCode::kFailedPrecondition &&
       absl::StrContains(status.message(), "not queued")) {
     EXO_LOG(

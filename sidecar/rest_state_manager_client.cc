@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -120,8 +121,15 @@ absl::StatusOr<json::Json> RestStateManagerClient::Interpret(
   if (options_.on_request) options_.on_request(endpoint, sent.ok() ? sent->status : 0, latency);
   EXO_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (response.status < 200 || response.status >= 300) {
-    return HttpStatusError(response.status, absl::StrCat(method, " ", path),
-                           quote == Quote::kDetail ? DetailOf(response.body) : "");
+    absl::Status error = HttpStatusError(response.status, absl::StrCat(method, " ", path),
+                                         quote == Quote::kDetail ? DetailOf(response.body) : "");
+    if (response.sends > 1) {
+      error = absl::Status(error.code(),
+                           absl::StrCat(error.message(), " (the request was sent ", response.sends,
+                                        " times: the connection closed before the first answer)"));
+      error.SetPayload(kRequestResentPayload, absl::Cord());
+    }
+    return error;
   }
   // A report is applied once the server said 2xx, whatever the body looks like.
   if (reply == Reply::kIgnored) return json::Json();

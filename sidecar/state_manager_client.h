@@ -7,12 +7,24 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/string_view.h"
 
 #include "common/json_util.h"
 #include "sidecar/report.h"
 
 namespace exosphere::sidecar {
+
+// The payload type URL set (with an empty value) on the error of a state-manager call whose HTTP
+// request went out more than once (HttpResponse::sends): the state manager may have applied the
+// first send, so a report refused as "not queued" is then most likely already applied.
+inline constexpr char kRequestResentPayload[] =
+    "type.exosphere.dev/exosphere.sidecar.RequestResent";
+
+// Whether `status` carries kRequestResentPayload.
+inline bool RequestWasResent(const absl::Status& status) {
+  return status.GetPayload(kRequestResentPayload).has_value();
+}
 
 // One node as registered with PUT /nodes/.
 struct NodeRegistration {

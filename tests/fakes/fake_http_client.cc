@@ -9,6 +9,11 @@ void FakeHttpClient::Respond(int status, std::string body) {
   script_.push_back(sidecar::HttpResponse{status, std::move(body)});
 }
 
+void FakeHttpClient::RespondAfterSends(int status, std::string body, int sends) {
+  absl::MutexLock lock(&mu_);
+  script_.push_back(sidecar::HttpResponse{status, std::move(body), sends});
+}
+
 void FakeHttpClient::Fail(absl::Status error) {
   absl::MutexLock lock(&mu_);
   script_.push_back(std::move(error));

@@ -15,6 +15,8 @@ namespace exosphere::testing {
 class FakeHttpClient final : public sidecar::HttpClient {
  public:
   void Respond(int status, std::string body);
+  // The same, as if the transport had sent the request `sends` times (HttpResponse::sends).
+  void RespondAfterSends(int status, std::string body, int sends);
   void Fail(absl::Status error);
   std::vector<sidecar::HttpRequest> requests() const;
 

@@ -1,6 +1,7 @@
 #include "sidecar/curl_http_client.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -15,6 +16,9 @@
 #include "gtest/gtest.h"
 
 #include "tests/support/status_matchers.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace exosphere::sidecar {
 namespace {
@@ -108,6 +112,87 @@ TEST_F(CurlHttpClientTest, SequentialAndConcurrentRequestsReuseKeepAliveConnecti
   for (std::thread& thread : threads) thread.join();
   absl::MutexLock lock(&mu_);
   EXPECT_LE(ports_.size(), 5u);  // one connection per concurrent caller at most
+}
+
+// Reads one request (head and Content-Length body) from `fd`; false when the peer closed first.
+bool ReadRequest(int fd, std::string* head) {
+  std::string data;
+  char buffer[4096];
+  size_t end = std::string::npos;
+  while ((end = data.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t got = recv(fd, buffer, sizeof(buffer), 0);
+    if (got <= 0) return false;
+    data.append(buffer, static_cast<size_t>(got));
+  }
+  *head = data.substr(0, end);
+  size_t length = 0;
+  const size_t at = data.find("Content-Length: ");
+  if (at != std::string::npos && at < end) length = std::stoul(data.substr(at + 16));
+  while (data.size() < end + 4 + length) {
+    const ssize_t got = recv(fd, buffer, sizeof(buffer), 0);
+    if (got <= 0) return false;
+    data.append(buffer, static_cast<size_t>(got));
+  }
+  return true;
+}
+
+void SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t wrote = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (wrote <= 0) return;
+    sent += static_cast<size_t>(wrote);
+  }
+}
+
+TEST(CurlHttpClientResendTest, ARequestResentOnAFreshConnectionCountsItsSends) {
+  // A server that answers the first request, reads the second on the same (kept-alive)
+  // connection and closes it without an answer, then answers on a new connection: libcurl
+  // re-sends the second request there on its own.
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::vector<std::string> heads;
+  std::thread server([&] {
+    std::string head;
+    const int first = accept(listener, nullptr, nullptr);
+    if (ReadRequest(first, &head)) {
+      heads.push_back(head);
+      SendAll(first, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+    if (ReadRequest(first, &head)) heads.push_back(head);
+    close(first);  // the second request is lost with its connection, unanswered
+    const int second = accept(listener, nullptr, nullptr);
+    if (ReadRequest(second, &head)) {
+      heads.push_back(head);
+      SendAll(second, "HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno");
+    }
+    close(second);
+  });
+  CurlHttpClientOptions options;
+  options.request_timeout = absl::Seconds(5);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  const std::string base = absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port));
+  HttpRequest request{"POST", base + "/one", {}, "{}"};
+  ASSERT_OK_AND_ASSIGN(HttpResponse first, client->Send(request));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.sends, 1);
+  request.url = base + "/two";
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send(request));
+  EXPECT_EQ(second.status, 400);
+  EXPECT_EQ(second.sends, 2);
+  client.reset();
+  server.join();
+  close(listener);
+  ASSERT_EQ(heads.size(), 3u);
+  EXPECT_THAT(heads[1], HasSubstr("POST /two"));
+  EXPECT_THAT(heads[2], HasSubstr("POST /two"));
 }
 
 TEST_F(CurlHttpClientTest, ARefusedConnectionIsUnavailable) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
@@ -108,6 +109,23 @@ TEST_F(ReporterTest, NotQueuedOnARetryMeansTheFirstAttemptLanded) {
   EXPECT_EQ(stats.already_applied, 1u);
   EXPECT_EQ(stats.rejected, 0u);
   EXPECT_EQ(stats.unsent, 0u);
+}
+
+TEST_F(ReporterTest, NotQueuedAfterTheTransportResentTheFirstAttemptCountsAsAlreadyApplied) {
+  // libcurl re-sends a request whose reused connection died before the answer: the first send
+  // was applied, the second is refused.
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport&) {
+    absl::Status refused =
+        absl::FailedPreconditionError("POST executed: HTTP 400: State is not queued");
+    refused.SetPayload(kRequestResentPayload, absl::Cord());
+    return refused;
+  });
+  reporter_->Submit("ns", Report::Executed("s1", {}));
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(client_.report_attempts(), 1);
+  EXPECT_EQ(stats.already_applied, 1u);
+  EXPECT_EQ(stats.rejected, 0u);
 }
 
 TEST_F(ReporterTest, APermanentRefusalIsNotRetried) {

@@ -109,6 +109,18 @@ TEST_F(RestStateManagerClientTest, EveryExchangeIsObservedWithItsEndpointAndStat
   EXPECT_THAT(observed_, ::testing::ElementsAre("executed 503", "enqueue 0", "health 200"));
 }
 
+TEST_F(RestStateManagerClientTest, AnErrorAfterTheTransportResentTheRequestSaysSo) {
+  http_.Respond(400, R"({"detail":"State is not queued"})");
+  const absl::Status once = client_.SendReport("ns", Report::Executed("s1", {}));
+  EXPECT_THAT(once, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not queued")));
+  EXPECT_FALSE(RequestWasResent(once));
+
+  http_.RespondAfterSends(400, R"({"detail":"State is not queued"})", 2);
+  const absl::Status twice = client_.SendReport("ns", Report::Executed("s1", {}));
+  EXPECT_THAT(twice, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("sent 2 times")));
+  EXPECT_TRUE(RequestWasResent(twice));
+}
+
 TEST_F(RestStateManagerClientTest, AReportIsAppliedOnAny2xxEvenWithAGarbledBody) {
   http_.Respond(200, "not json at all");
   EXPECT_OK(client_.SendReport("ns", Report::Pruned("s1", {{"k", "v"}})));
