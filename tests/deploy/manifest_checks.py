@@ -46,8 +46,8 @@ def find_kubectl(explicit=None):
     if not candidate or not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
         raise RenderError(
             "kubectl not found (looked at --kubectl, $EXOSPHERE_KUBECTL and PATH): these tests "
-            "render deploy/ with `kubectl kustomize`; scripts/setup.sh installs it "
-            "(Debian package kubernetes-client)")
+            "render deploy/ with `kubectl kustomize`; install one (Debian package "
+            "kubernetes-client, or any kubectl from 1.20 on)")
     return candidate
 
 
@@ -79,6 +79,29 @@ def project_version(cmakelists):
     if not match:
         raise ValueError("no `project(... VERSION x.y.z` in " + cmakelists)
     return match.group(1)
+
+
+# abseil's `--helpfull`: one `    --flag_name (description...` line per flag; the descriptions
+# name the environment variables the programs read ("Env: EXOSPHERE_...").
+HELP_FLAG = re.compile(r"^\s+--([A-Za-z0-9_]+) \(", re.MULTILINE)
+HELP_VARIABLE = re.compile(r"\bEXOSPHERE_[A-Z0-9_]+\b")
+
+
+def parse_help(text):
+    """(flag names with dashes, EXOSPHERE_* variable names) that a `--helpfull` text documents."""
+    return ({name.replace("_", "-") for name in HELP_FLAG.findall(text)},
+            set(HELP_VARIABLE.findall(text)))
+
+
+def program_interface(binary):
+    """parse_help of `binary --helpfull` (abseil exits 1 after printing the help)."""
+    result = subprocess.run([binary, "--helpfull"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    known_flags, known_variables = parse_help(result.stdout)
+    if not known_flags:
+        raise RenderError("`{} --helpfull` lists no flags:\n{}".format(
+            binary, result.stdout[-2000:]))
+    return known_flags, known_variables
 
 
 # --- helpers over the rendered objects -------------------------------------------------------
@@ -146,6 +169,16 @@ def flags(container):
             values[name.replace("_", "-")] = value
         index += 1
     return values
+
+
+def program_of(container):
+    """The program a container runs: its command, else the entrypoint of the sidecar image."""
+    command = container.get("command") or []
+    if command:
+        return os.path.basename(str(command[0]))
+    if image_repository(container.get("image", "")) == SIDECAR_IMAGE:
+        return "exosphere-sidecar"
+    return None
 
 
 def literal_env(container):
@@ -566,4 +599,29 @@ def check_autoscalers(documents, worker_workloads):
                 "replicas" in workload.get("spec", {}):
             problems.append(name_of(workload) + ": sets replicas although an autoscaler owns "
                             "them (every apply would reset the count)")
+    return problems
+
+
+def check_program_flags(documents, interfaces):
+    """Flags and EXOSPHERE_* variables given to our programs that they do not have: a renamed
+    flag makes the program exit at start, a renamed variable is silently ignored. `interfaces`
+    maps a program name (exosphere-sidecar, exosphere-devserver) to parse_help's pair; programs
+    not in it are not checked. Separate from check() because it needs the built binaries."""
+    problems = []
+    for workload in (d for d in documents if pod_spec(d) is not None):
+        for collection, container in all_containers(pod_spec(workload)):
+            program = program_of(container)
+            if program not in interfaces:
+                continue
+            known_flags, known_variables = interfaces[program]
+            where = "{} {} {}".format(name_of(workload), collection, container.get("name"))
+            for name in sorted(flags(container)):
+                # abseil's negated booleans: --noready-requires-worker.
+                if name not in known_flags and not (
+                        name.startswith("no") and name[2:] in known_flags):
+                    problems.append("{}: {} has no flag --{}".format(where, program, name))
+            for entry in container.get("env", []) or []:
+                variable = entry.get("name", "")
+                if variable.startswith("EXOSPHERE_") and variable not in known_variables:
+                    problems.append("{}: {} reads no variable {}".format(where, program, variable))
     return problems

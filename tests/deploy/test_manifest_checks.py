@@ -23,7 +23,9 @@ def find(documents, kind, name=None):
     raise LookupError("{}/{} not rendered".format(kind, name))
 
 
-class RenderedManifests(unittest.TestCase):
+class Rendered(unittest.TestCase):
+    """The rendered overlays and helpers to break them; no tests of its own."""
+
     rendered = {}
     version = None
 
@@ -51,6 +53,10 @@ class RenderedManifests(unittest.TestCase):
         problems = checks.check(documents, self.version)
         self.assertTrue(any(fragment in problem for problem in problems),
                         "expected a violation containing {!r}, got {}".format(fragment, problems))
+
+
+class RenderedManifests(Rendered):
+    """check(): each invariant, broken on its own, is reported."""
 
     def test_the_committed_manifests_pass(self):
         for overlay, documents in self.rendered.items():
@@ -294,6 +300,90 @@ class RenderedManifests(unittest.TestCase):
         for trigger in find(documents, "ScaledObject")["spec"]["triggers"]:
             trigger["metadata"]["query"] = "sum(up)"
         self.assertViolation(documents, "no trigger on exosphere_sidecar_busy_slots")
+
+
+
+# An excerpt of `--helpfull` as abseil prints it: only the flags and variables the committed
+# manifests use (and one boolean), wrapped like the real text.
+SIDECAR_HELP = """exosphere-sidecar: Runs workers of any language against the state manager.
+Usage: exosphere-sidecar --state-manager-uri=URL [flags]   (API key in EXOSPHERE_API_KEY)
+
+  Flags from work/main/sidecar/main.cc:
+    --api_key_file (File holding the API key; re-read when it changes. Env:
+      EXOSPHERE_API_KEY_FILE.); default: "";
+    --drain_timeout_ms (On SIGTERM/SIGINT: how long tasks in flight may take.
+      Env: EXOSPHERE_DRAIN_TIMEOUT_MS.); default: 30000;
+    --health_listen (host:port serving GET /livez, /readyz and /metrics. Env:
+      EXOSPHERE_HEALTH_LISTEN.); default: "";
+    --journal_dir (Directory for the crash-recovery journal. Env:
+      EXOSPHERE_JOURNAL_DIR.); default: "";
+    --listen (Where workers connect. Env: EXOSPHERE_SIDECAR_LISTEN.);
+      default: "unix:/tmp/exosphere-sidecar.sock";
+    --log_format (text or json. Env: EXOSPHERE_LOG_FORMAT.); default: "text";
+    --ready_requires_worker (/readyz also requires a connected worker.);
+      default: true;
+    --state_manager_uri (Base URL of the state manager. Env:
+      EXOSPHERE_STATE_MANAGER_URI.); default: "";
+"""
+DEVSERVER_HELP = """
+    --db (SQLite file for persistence.); default: "";
+    --listen (Address to serve on, HOST:PORT.); default: "127.0.0.1:8000";
+    --log_format (Log format on stderr: text or json.); default: "text";
+"""
+
+
+class ProgramFlags(Rendered):
+    """check_program_flags: what the manifests give our programs exists in their --helpfull."""
+
+    interfaces = {"exosphere-sidecar": checks.parse_help(SIDECAR_HELP),
+                  "exosphere-devserver": checks.parse_help(DEVSERVER_HELP)}
+
+    def problems(self, documents):
+        return checks.check_program_flags(documents, self.interfaces)
+
+    def test_help_is_parsed_into_flags_and_variables(self):
+        known_flags, known_variables = checks.parse_help(SIDECAR_HELP)
+        self.assertIn("drain-timeout-ms", known_flags)
+        self.assertIn("ready-requires-worker", known_flags)
+        self.assertNotIn("state-manager", known_flags)
+        self.assertIn("EXOSPHERE_STATE_MANAGER_URI", known_variables)
+        self.assertIn("EXOSPHERE_API_KEY", known_variables)
+
+    def test_the_committed_manifests_use_known_flags(self):
+        for overlay, documents in self.rendered.items():
+            with self.subTest(overlay=overlay):
+                self.assertEqual(self.problems(documents), [])
+
+    def test_a_renamed_sidecar_flag(self):
+        documents = self.documents()
+        self.sidecar(documents)["args"].append("--http-threads=8")
+        self.assertIn("Deployment/exosphere-worker initContainers exosphere-sidecar: "
+                      "exosphere-sidecar has no flag --http-threads", self.problems(documents))
+
+    def test_a_renamed_sidecar_variable(self):
+        documents = self.documents()
+        self.sidecar(documents)["env"].append({"name": "EXOSPHERE_HTTP_THREADS", "value": "8"})
+        self.assertIn("Deployment/exosphere-worker initContainers exosphere-sidecar: "
+                      "exosphere-sidecar reads no variable EXOSPHERE_HTTP_THREADS",
+                      self.problems(documents))
+
+    def test_a_negated_boolean_flag_is_known(self):
+        documents = self.documents()
+        self.sidecar(documents)["args"].append("--noready_requires_worker")
+        self.assertEqual(self.problems(documents), [])
+
+    def test_an_unknown_devserver_flag(self):
+        documents = self.documents("overlays/dev")
+        pod = self.pod(documents, "exosphere-devserver")
+        pod["containers"][0]["args"].append("--http-connections=4")
+        self.assertIn("Deployment/exosphere-devserver containers devserver: "
+                      "exosphere-devserver has no flag --http-connections",
+                      self.problems(documents))
+
+    def test_programs_without_an_interface_are_not_checked(self):
+        documents = self.documents()
+        self.worker(documents)["args"].append("--no-such-flag")
+        self.assertEqual(self.problems(documents), [])
 
 
 if __name__ == "__main__":
