@@ -53,10 +53,11 @@ start=$SECONDS
 log() { echo "container-smoke: $* ($((SECONDS - start)) s)"; }
 fail() { echo "container-smoke: FAILED: $*" >&2; exit 1; }
 
+project_version() { sed -n 's/^project([^ ]* VERSION \([0-9][0-9.]*\).*/\1/p'; }
 if [[ -n $rev ]]; then
-  version=$(git -C "$root" show "$rev:CMakeLists.txt" | sed -n 's/^project([^ ]* VERSION \([0-9][0-9.]*\).*/\1/p')
+  version=$(git -C "$root" show "$rev:CMakeLists.txt" | project_version)
 else
-  version=$(sed -n 's/^project([^ ]* VERSION \([0-9][0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+  version=$(project_version <"$root/CMakeLists.txt")
 fi
 [[ -n $version ]] || fail "no project version in CMakeLists.txt"
 base=${EXOSPHERE_BASE_IMAGE:-localhost/debian:bookworm}
@@ -259,9 +260,8 @@ dev_packages=$(run sidecar -- dpkg-query -W -f '${Package}\n' |
   grep -E -- '-dev$|^(gcc|g\+\+|cpp|binutils|make|cmake|ninja-build)(-[0-9]+)?$' || true)
 [[ -z $dev_packages ]] || fail "the runtime image holds build packages: $dev_packages"
 for container in sidecar worker python; do
-  apt_leftovers=$(run "$container" -- sh -c \
-    'ls -d /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/lib/apt/lists/*_Packages* 2>/dev/null
-     true')
+  apt_leftovers=$(run "$container" -- sh -c 'ls -d /var/cache/apt/*.bin \
+    /var/cache/apt/archives/*.deb /var/lib/apt/lists/*_Packages* 2>/dev/null; true')
   [[ -z $apt_leftovers ]] || fail "the $container image keeps apt's caches: $apt_leftovers"
 done
 megabytes() {
@@ -303,7 +303,9 @@ log "sidecar health endpoints on $health_url"
 
 probe "$health_url/livez" >/dev/null || fail "/livez did not answer 200"
 # (An answer other than 200 makes buildah print "exit status 1": expected here, so not shown.)
-if probe "$health_url/readyz" >/dev/null 2>&1; then fail "/readyz answered 200 with no worker connected"; fi
+if probe "$health_url/readyz" >/dev/null 2>&1; then
+  fail "/readyz answered 200 with no worker connected"
+fi
 sidecar_pid=$(process_of "${run_pids[sidecar]}" exosphere-sidecar) || fail "no sidecar process"
 [[ $(awk '/^Uid:/ { print $2 }' "/proc/$sidecar_pid/status") == "$user" ]] ||
   fail "the sidecar does not run as uid $user"
