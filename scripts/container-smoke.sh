@@ -320,8 +320,23 @@ for _ in $(seq 1 50); do probe "$health_url/readyz" >/dev/null 2>&1 && break; sl
 probe "$health_url/readyz" >/dev/null || fail "/readyz did not answer 200 with a registered worker"
 log "C++ worker registered through the read-only socket mount; /readyz 200"
 
-run worker -v "$work/socket:/run/exosphere:ro" -- \
-  /usr/local/bin/exosphere-demo --namespace=smoke --run_timeout_s=60 >"$work/demo.out" 2>&1 ||
+# The C++ client's channel allows a connection attempt only 100 ms (its minimum reconnect
+# backoff, which gRPC also takes as the connect timeout) and fails the first call when that is
+# exceeded: on a loaded machine it is, before anything reaches the sidecar. That alone is retried
+# (the graph upsert is idempotent), visibly; any other failure is not.
+for attempt in 1 2 3; do
+  demo_status=0
+  run worker -v "$work/socket:/run/exosphere:ro" -- \
+    /usr/local/bin/exosphere-demo --namespace=smoke --run_timeout_s=60 >"$work/demo.out" 2>&1 ||
+    demo_status=$?
+  [[ $demo_status -eq 0 ]] && break
+  if [[ $attempt -eq 3 ]] || ! grep -q 'failed to connect to all addresses' "$work/demo.out"; then
+    break
+  fi
+  log "demo attempt $attempt could not connect to the sidecar in time, again:" \
+    "$(grep -m 1 'failed to connect' "$work/demo.out")"
+done
+[[ $demo_status -eq 0 ]] ||
   { cat "$work/demo.out" >&2; tail -n 30 "$work/sidecar.err" >&2; fail "the demo run did not succeed"; }
 log "demo run succeeded: $(grep -c . "$work/demo.out") lines of final states"
 
