@@ -1,5 +1,6 @@
 #include "tests/reliability/reliability_stack.h"
 
+#include <httplib.h>
 #include <signal.h>
 
 #include <utility>
@@ -22,6 +23,7 @@ using ::exosphere::testing::ChildProcess;
 using json::Json;
 
 constexpr char kListeningPrefix[] = "listening on ";
+constexpr char kHealthPrefix[] = "health on ";
 // The state manager offers no notification of a run's progress; poll it at this interval.
 constexpr absl::Duration kRunsPollInterval = absl::Milliseconds(50);
 constexpr absl::Duration kReapTimeout = absl::Seconds(10);
@@ -100,7 +102,9 @@ absl::StatusOr<std::unique_ptr<ReliabilityStack>> ReliabilityStack::Start(
   stack->sidecar_argv_ = {BinaryPath("exosphere-sidecar"),
                           absl::StrCat("--listen=unix:", stack->dir_->File("s.sock")),
                           absl::StrCat("--state_manager_uri=", stack->proxy_->url()),
-                          absl::StrCat("--log_level=", opts.log_level), "--poll_interval_ms=50"};
+                          absl::StrCat("--log_level=", opts.log_level),
+                          "--poll_interval_ms=50",
+                          "--health_listen=127.0.0.1:0"};
   for (const std::string& flag : opts.sidecar_flags) {
     stack->sidecar_argv_.push_back(absl::StrReplaceAll(flag, {{"{dir}", stack->dir_->path()}}));
   }
@@ -182,10 +186,56 @@ absl::Status ReliabilityStack::RestartSidecar() {
       ListeningAddress(*sidecar_, "exosphere-sidecar", options_.start_timeout);
   if (!address.ok()) return address.status();
   sidecar_address_ = *address;
+  // Printed right after the listening line.
+  absl::StatusOr<std::string> health = sidecar_->WaitForStdoutLine(
+      [](const std::string& text) { return absl::StartsWith(text, kHealthPrefix); },
+      options_.start_timeout);
+  if (!health.ok()) {
+    return absl::Status(health.status().code(),
+                        absl::StrCat("exosphere-sidecar did not report its health address: ",
+                                     health.status().message()));
+  }
+  sidecar_health_url_ = health->substr(sizeof(kHealthPrefix) - 1);
   return absl::OkStatus();
 }
 
+absl::StatusOr<PrometheusSamples> ReliabilityStack::SidecarMetrics() {
+  httplib::Client client(sidecar_health_url_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  httplib::Result result = client.Get("/metrics");
+  if (!result || result->status != 200) {
+    return absl::UnavailableError(absl::StrCat(
+        "GET ", sidecar_health_url_, "/metrics: ",
+        result ? absl::StrCat("HTTP ", result->status) : httplib::to_string(result.error())));
+  }
+  return PrometheusSamples::Parse(result->body);
+}
+
 absl::StatusOr<size_t> ReliabilityStack::StartWorker(const std::vector<std::string>& extra_flags) {
+  absl::StatusOr<size_t> index = LaunchWorker(extra_flags);
+  if (!index.ok()) return index.status();
+  absl::Status ready = AwaitWorkerReady(*index);
+  if (!ready.ok()) return ready;
+  return *index;
+}
+
+absl::StatusOr<std::vector<size_t>> ReliabilityStack::StartWorkers(
+    int count, const std::vector<std::string>& extra_flags) {
+  std::vector<size_t> indexes;
+  for (int i = 0; i < count; ++i) {
+    absl::StatusOr<size_t> index = LaunchWorker(extra_flags);
+    if (!index.ok()) return index.status();
+    indexes.push_back(*index);
+  }
+  for (size_t index : indexes) {
+    absl::Status ready = AwaitWorkerReady(index);
+    if (!ready.ok()) return ready;
+  }
+  return indexes;
+}
+
+absl::StatusOr<size_t> ReliabilityStack::LaunchWorker(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> argv = {BinaryPath("exosphere-reliability-worker"),
                                    absl::StrCat("--sidecar=", sidecar_address_),
                                    absl::StrCat("--namespace=", options_.ns),
@@ -200,13 +250,17 @@ absl::StatusOr<size_t> ReliabilityStack::StartWorker(const std::vector<std::stri
       argv, absl::StrCat("worker-", index), {{"EXOSPHERE_LOG_LEVEL", options_.log_level}});
   if (!worker.ok()) return worker.status();
   workers_.push_back(*std::move(worker));
-  absl::StatusOr<std::string> ready = workers_.back()->WaitForStdoutLine(
+  return index;
+}
+
+absl::Status ReliabilityStack::AwaitWorkerReady(size_t index) {
+  absl::StatusOr<std::string> ready = workers_.at(index)->WaitForStdoutLine(
       [](const std::string& line) { return line == "ready"; }, options_.start_timeout);
   if (!ready.ok()) {
     return absl::Status(ready.status().code(),
                         absl::StrCat("worker ", index, " not ready: ", ready.status().message()));
   }
-  return index;
+  return absl::OkStatus();
 }
 
 absl::Status ReliabilityStack::KillWorker(size_t index) {

@@ -14,6 +14,7 @@
 #include "common/json_util.h"
 #include "tests/reliability/devserver_rest.h"
 #include "tests/reliability/fault_proxy.h"
+#include "tests/reliability/prometheus_samples.h"
 #include "tests/reliability/scratch_dir.h"
 #include "tests/support/child_process.h"
 
@@ -94,6 +95,10 @@ class ReliabilityStack {
   const std::string& devserver_url() const { return devserver_url_; }
   // "unix:/.../s.sock".
   const std::string& sidecar_address() const { return sidecar_address_; }
+  // "http://127.0.0.1:PORT" of the current sidecar's /livez, /readyz and /metrics.
+  const std::string& sidecar_health_url() const { return sidecar_health_url_; }
+  // The current sidecar's /metrics. kUnavailable when it cannot be fetched.
+  absl::StatusOr<PrometheusSamples> SidecarMetrics();
 
   exosphere::testing::ChildProcess& devserver() { return *devserver_; }
   // The current sidecar process (after a restart, the new one).
@@ -113,6 +118,10 @@ class ReliabilityStack {
   // Starts one more worker with the common flags plus `extra_flags`, waits for `ready` and
   // returns its index.
   absl::StatusOr<size_t> StartWorker(const std::vector<std::string>& extra_flags = {});
+  // Starts `count` workers at once and then waits until every one is ready (faster than one
+  // StartWorker after another); returns their indexes.
+  absl::StatusOr<std::vector<size_t>> StartWorkers(
+      int count, const std::vector<std::string>& extra_flags = {});
   // SIGKILL to a worker; returns once it is reaped. kOutOfRange for an unknown index.
   absl::Status KillWorker(size_t index);
   // Waits until worker `index` prints that it started a task of `node`; returns the state id.
@@ -142,6 +151,9 @@ class ReliabilityStack {
   absl::Status StartDevserver();
   absl::Status StartProxy();
   absl::StatusOr<StateFacts> CollectFacts(bool settled, int64_t runs_pending);
+  // Starts a worker process without waiting for it; returns its index.
+  absl::StatusOr<size_t> LaunchWorker(const std::vector<std::string>& extra_flags);
+  absl::Status AwaitWorkerReady(size_t index);
 
   const ReliabilityStackOptions options_;
   // Declared first so that it is removed after every process that uses it is gone.
@@ -154,6 +166,7 @@ class ReliabilityStack {
   std::vector<std::string> sidecar_argv_;
   std::string devserver_url_;
   std::string sidecar_address_;
+  std::string sidecar_health_url_;
 };
 
 }  // namespace exosphere::reliability

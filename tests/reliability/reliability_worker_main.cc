@@ -1,10 +1,12 @@
 // exosphere-reliability-worker: serves the reliability test nodes (node_names.h) through the
 // sidecar, so that tests can crash, hang, slow down and kill workers at will. Prints `ready` on
 // stdout once the sidecar registered the nodes, and with --print-tasks `task NODE STATE_ID` as each
-// task starts. Stops on SIGINT or SIGTERM; tests usually SIGKILL it.
+// task starts. Stops on SIGINT or SIGTERM; tests usually SIGKILL it. With --streams=N one process
+// hosts N independent runtimes (N worker streams to the sidecar), so that a test can put hundreds
+// of streams on one sidecar without hundreds of processes.
 //
 //   exosphere-reliability-worker --sidecar=unix:/path/s.sock --namespace=NS --slots=4
-//       [--nodes=noop,sleep,poison,hang,fanout] [--deadline-ms=N] [--marker-dir=DIR]
+//       [--streams=1] [--nodes=noop,sleep,poison,hang,fanout] [--deadline-ms=N] [--marker-dir=DIR]
 //       [--hang-ignores-cancel] [--sleep-ignores-cancel] [--print-tasks]
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 #include "common/flags.h"
@@ -31,7 +34,9 @@ ABSL_FLAG(std::string, sidecar, "",
           "unix:/tmp/exosphere-sidecar.sock.");
 ABSL_FLAG(std::string, namespace, "reliability", "Namespace of the nodes.");
 ABSL_FLAG(std::string, runtime_name, "reliability-worker", "Runtime name of the nodes.");
-ABSL_FLAG(int32_t, slots, 4, "Tasks run at once.");
+ABSL_FLAG(int32_t, slots, 4, "Tasks run at once (per stream).");
+ABSL_FLAG(int32_t, streams, 1,
+          "Worker streams (independent runtimes, each with --slots slots) this process opens.");
 ABSL_FLAG(std::string, nodes, "",
           "Comma-separated nodes to serve: noop, sleep, poison, hang, fanout (default: all).");
 ABSL_FLAG(int64_t, deadline_ms, 0, "Execution deadline every node declares (0: none).");
@@ -81,40 +86,53 @@ int Run(int argc, char** argv) {
   node_options.hang_ignores_cancel = absl::GetFlag(FLAGS_hang_ignores_cancel);
   node_options.sleep_ignores_cancel = absl::GetFlag(FLAGS_sleep_ignores_cancel);
   node_options.print_tasks = absl::GetFlag(FLAGS_print_tasks);
-  absl::StatusOr<std::vector<std::shared_ptr<client::BaseNode>>> nodes =
-      MakeReliabilityNodes(node_options);
-  if (!nodes.ok()) return Fail(std::string(nodes.status().message()));
+  const int streams = absl::GetFlag(FLAGS_streams);
+  if (streams < 1) return Fail("--streams must be at least 1");
 
   client::RuntimeOptions options;
   options.sidecar_address = absl::GetFlag(FLAGS_sidecar);
   options.workers = absl::GetFlag(FLAGS_slots);
   options.initial_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_initial_backoff_ms));
   options.max_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_max_backoff_ms));
-  absl::StatusOr<std::unique_ptr<client::Runtime>> created =
-      client::Runtime::Create(absl::GetFlag(FLAGS_namespace), absl::GetFlag(FLAGS_runtime_name),
-                              *std::move(nodes), options);
-  if (!created.ok()) return Fail(std::string(created.status().message()));
-  client::Runtime& runtime = **created;
-  if (absl::Status started = runtime.Start(); !started.ok()) {
-    return Fail(std::string(started.message()));
+  std::vector<std::unique_ptr<client::Runtime>> runtimes;
+  for (int i = 0; i < streams; ++i) {
+    absl::StatusOr<std::vector<std::shared_ptr<client::BaseNode>>> nodes =
+        MakeReliabilityNodes(node_options);
+    if (!nodes.ok()) return Fail(std::string(nodes.status().message()));
+    absl::StatusOr<std::unique_ptr<client::Runtime>> created =
+        client::Runtime::Create(absl::GetFlag(FLAGS_namespace), absl::GetFlag(FLAGS_runtime_name),
+                                *std::move(nodes), options);
+    if (!created.ok()) return Fail(std::string(created.status().message()));
+    if (absl::Status started = (*created)->Start(); !started.ok()) {
+      return Fail(std::string(started.message()));
+    }
+    runtimes.push_back(*std::move(created));
   }
 
   const absl::Duration grace = absl::Milliseconds(absl::GetFlag(FLAGS_stop_grace_ms));
-  std::thread signal_thread([&runtime, stop_signals, grace] {
+  std::thread signal_thread([&runtimes, stop_signals, grace] {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
-    runtime.Stop(grace);
+    for (const std::unique_ptr<client::Runtime>& runtime : runtimes) runtime->Stop(grace);
   });
 
   const int64_t timeout_ms = absl::GetFlag(FLAGS_register_timeout_ms);
-  absl::Status result = runtime.WaitUntilRegistered(timeout_ms > 0 ? absl::Milliseconds(timeout_ms)
-                                                                   : absl::InfiniteDuration());
+  const absl::Time register_deadline =
+      timeout_ms > 0 ? absl::Now() + absl::Milliseconds(timeout_ms) : absl::InfiniteFuture();
+  absl::Status result = absl::OkStatus();
+  for (const std::unique_ptr<client::Runtime>& runtime : runtimes) {
+    result = runtime->WaitUntilRegistered(register_deadline - absl::Now());
+    if (!result.ok()) break;
+  }
   if (result.ok()) {
     std::printf("ready\n");
     std::fflush(stdout);
-    result = runtime.Wait();
+    for (const std::unique_ptr<client::Runtime>& runtime : runtimes) {
+      absl::Status stopped = runtime->Wait();
+      if (result.ok()) result = stopped;
+    }
   }
-  // Wakes the signal thread (a no-op Stop when a signal already stopped the runtime).
+  // Wakes the signal thread (a no-op Stop when a signal already stopped the runtimes).
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   if (!result.ok()) {
