@@ -56,6 +56,8 @@ struct TaskRouter::Task {
   uint64_t attempt = 0;
   int workers_lost = 0;
   std::string last_loss;
+  // Labels (worker_label: host and pid for the client libraries) of the workers it was lost on.
+  absl::flat_hash_set<std::string> lost_labels;
   bool dispatched_once = false;
 };
 
@@ -226,6 +228,10 @@ void TaskRouter::RemoveWorker(absl::string_view worker_id, absl::string_view rea
     task.timer = Scheduler::kNoTask;
     ++task.workers_lost;
     task.last_loss = absl::StrCat(worker->id, " (", reason, ")");
+    // The other streams of a process that died close one by one, and each looks idle (least
+    // loaded) until its own close arrives: without this, a task hops from one dying stream of the
+    // process to the next and "takes down" --max-worker-losses workers it never ran on.
+    if (!worker->spec.label.empty()) task.lost_labels.insert(worker->spec.label);
     if (task.workers_lost >= options_.max_worker_losses) {
       EXO_LOG(kWarning, "task_abandoned", "task lost too many workers; reporting errored",
               {{"state_id", state_id}, {"node", task.state.node_name}, {"worker", worker->id}});
@@ -472,19 +478,25 @@ bool TaskRouter::EligibleLocked(const Worker& worker) const {
   return worker.registered && !draining_;
 }
 
-TaskRouter::Worker* TaskRouter::PickWorkerLocked(absl::string_view ns, absl::string_view node) {
+TaskRouter::Worker* TaskRouter::PickWorkerLocked(
+    absl::string_view ns, absl::string_view node,
+    const absl::flat_hash_set<std::string>& avoid_labels) {
   auto served_in_ns = served_.find(ns);
   if (served_in_ns == served_.end()) return nullptr;
   auto served = served_in_ns->second.find(node);
   if (served == served_in_ns->second.end()) return nullptr;
   Worker* best = nullptr;
+  bool best_avoided = false;
   for (const std::string& worker_id : served->second.worker_ids) {
     Worker* worker = workers_.at(worker_id).get();
     if (!EligibleLocked(*worker) || FreeSlots(*worker) == 0) continue;
-    if (best == nullptr) {
+    const bool avoided = avoid_labels.contains(worker->spec.label);
+    if (best == nullptr || (best_avoided && !avoided)) {
       best = worker;
+      best_avoided = avoided;
       continue;
     }
+    if (avoided && !best_avoided) continue;
     // Least loaded: the smaller share of busy slots, then more free slots.
     const int64_t load = int64_t{worker->in_flight} * best->slots;
     const int64_t best_load = int64_t{best->in_flight} * worker->slots;
@@ -496,7 +508,7 @@ TaskRouter::Worker* TaskRouter::PickWorkerLocked(absl::string_view ns, absl::str
 }
 
 void TaskRouter::AssignLocked(Task& task) {
-  Worker* worker = PickWorkerLocked(task.ns, task.state.node_name);
+  Worker* worker = PickWorkerLocked(task.ns, task.state.node_name, task.lost_labels);
   if (worker == nullptr) {
     OrphanLocked(task);
     return;

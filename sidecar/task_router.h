@@ -128,7 +128,9 @@ class TaskRouter {
 
   Worker* FindWorkerLocked(absl::string_view worker_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The eligible worker serving `node` in `ns` with a free slot and the lowest load, or null.
-  Worker* PickWorkerLocked(absl::string_view ns, absl::string_view node)
+  // Workers labelled like one in `avoid_labels` are taken only when no other worker qualifies.
+  Worker* PickWorkerLocked(absl::string_view ns, absl::string_view node,
+                           const absl::flat_hash_set<std::string>& avoid_labels = {})
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Assigns a task to a worker (or orphans it) and moves it on: fetch secrets or send.
   void AssignLocked(Task& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -452,6 +452,50 @@ TEST_F(TaskRouterTest, ATaskThatTakesDownTooManyWorkersIsReportedErrored) {
               HasSubstr("task was in flight on 2 workers that were lost"));
 }
 
+TEST_F(TaskRouterTest, ALostTaskAvoidsTheOtherStreamsOfTheProcessThatWasLost) {
+  // Two streams of process 1 and one of process 2. When process 1 dies, its streams close one
+  // after the other; its second stream looks idle until its own close arrives.
+  auto add = [&](FakeWorkerSink& sink, const std::string& label, uint32_t slots) {
+    v1::Hello hello = MakeHello("rt", slots, {kEcho});
+    hello.set_worker_label(label);
+    absl::StatusOr<WorkerSpec> spec = ValidateHello(hello, limits_);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    absl::StatusOr<std::string> id = router_->AddWorker(*std::move(spec), &sink, 1024);
+    EXPECT_TRUE(id.ok()) << id.status();
+    RegisterAll();
+    return id.value_or("");
+  };
+  FakeWorkerSink first_of_1, second_of_1, only_of_2;
+  const std::string dying = add(first_of_1, "host:1", 1);
+  router_->Dispatch(kNs, {State("s1", "echo")}, clock_.Now());
+  const std::string sibling = add(second_of_1, "host:1", 1);
+  const std::string other = add(only_of_2, "host:2", 2);
+  router_->Dispatch(kNs, {State("busy", "echo")}, clock_.Now());
+  ASSERT_THAT(only_of_2.TaskIds(), ElementsAre("busy"));  // the idle sibling is less loaded
+
+  router_->RemoveWorker(dying, "stream broke");
+  EXPECT_THAT(second_of_1.TaskIds(), IsEmpty());
+  EXPECT_THAT(only_of_2.TaskIds(), ElementsAre("busy", "s1"));
+  router_->RemoveWorker(sibling, "stream broke");
+  EXPECT_EQ(reports_.count(), 0u);
+  router_->HandleResult(other, Executed("s1", {{{"out", "ok"}}}));
+  EXPECT_EQ(reports_.ReportFor("s1").kind, Report::Kind::kExecuted);
+}
+
+TEST_F(TaskRouterTest, ALostTaskStillGoesToASiblingStreamWhenNoOtherWorkerIsFree) {
+  FakeWorkerSink a, b;
+  v1::Hello hello = MakeHello("rt", 1, {kEcho});
+  hello.set_worker_label("host:1");
+  ASSERT_OK_AND_ASSIGN(WorkerSpec spec, ValidateHello(hello, limits_));
+  ASSERT_OK_AND_ASSIGN(std::string first, router_->AddWorker(spec, &a, 1024));
+  RegisterAll();
+  router_->Dispatch(kNs, {State("s1", "echo")}, clock_.Now());
+  ASSERT_OK(router_->AddWorker(spec, &b, 1024).status());
+  RegisterAll();
+  router_->RemoveWorker(first, "one stream broke, the process lives");
+  EXPECT_THAT(b.TaskIds(), ElementsAre("s1"));
+}
+
 TEST_F(TaskRouterTest, AnOrphanWaitsForAWorkerWithinTheGracePeriod) {
   FakeWorkerSink a, b;
   AddWorker(a, "rt", 1, {kEcho});
