@@ -40,6 +40,14 @@ void ConfigureFlagsUsage(std::string version) {
   };
   config.contains_helpshort_flags = config.contains_help_flags;
   config.version_string = [version] { return version + "\n"; };
+  // --help names a flag's file by its last two components ("sidecar/main.cc"), not by where the
+  // tree was built.
+  config.normalize_filename = [](absl::string_view file) {
+    const size_t last = file.rfind('/');
+    const size_t before = last == 0 || last == absl::string_view::npos ? absl::string_view::npos
+                                                                       : file.rfind('/', last - 1);
+    return std::string(before == absl::string_view::npos ? file : file.substr(before + 1));
+  };
   absl::SetFlagsUsageConfig(config);
 }
 

@@ -10,8 +10,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -84,18 +82,8 @@ bool ParseListen(const std::string& text, std::string* host, int* port) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  // --help lists the flags of this file (abseil would otherwise look for a file named after the
-  // binary).
-  absl::FlagsUsageConfig usage_config;
-  usage_config.contains_help_flags = [](absl::string_view filename) {
-    return absl::StrContains(filename, "devserver/main.cc");
-  };
-  usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
-  usage_config.normalize_filename = [](absl::string_view filename) {
-    const size_t start = filename.rfind("devserver/main.cc");
-    return std::string(start == absl::string_view::npos ? filename : filename.substr(start));
-  };
-  absl::SetFlagsUsageConfig(usage_config);
+  // --help lists the flags of this file; --version prints the project's version.
+  exosphere::ConfigureFlagsUsage(absl::StrCat("exosphere-devserver ", EXOSPHERE_VERSION));
   // Flags may be written --api-key or --api_key (abseil only knows the latter).
   std::vector<std::string> storage;
   std::vector<char*> normalized = exosphere::NormalizeFlagNames(argc, argv, storage);

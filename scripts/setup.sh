@@ -26,7 +26,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev clang-format
-  python3 python3-grpcio python3-protobuf python3-pydantic
+  python3 python3-grpcio python3-protobuf python3-pydantic python3-yaml
   curl procps openssl
 )
 # Node.js may come from elsewhere on the machine; Debian's is used only when there is none.

@@ -31,8 +31,11 @@ std::string ResolveWorkerToken(const std::string& configured) {
 std::shared_ptr<grpc::Channel> CreateSidecarChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // Reconnect quickly after a sidecar restart. gRPC also takes the "min reconnect backoff" as
+  // the time a connection attempt may take, so it stays generous: at 100 ms, a loaded machine
+  // failed the first call with "timed out before receiving SETTINGS frame".
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   // Tasks and run states can be large; the sidecar bounds what it sends.
   args.SetMaxReceiveMessageSize(-1);
