@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -49,6 +50,15 @@ std::string ResultLine(absl::string_view ns, const Report& report) {
                {"id", report.state_id},
                {"endpoint", std::string(report.Endpoint())},
                {"body", report.Body()}});
+}
+
+// The string member `key` of a record, or nullopt when it is missing or not a string. A line
+// with a valid checksum can still hold other types (written by another version, or damaged in a
+// way the checksum misses), and json::value() would throw on those.
+std::optional<std::string> StringMember(const json::Json& record, const char* key) {
+  const auto it = record.find(key);
+  if (it == record.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
 }
 
 absl::Status SystemError(absl::string_view what, const std::string& path) {
@@ -150,24 +160,28 @@ absl::Status Journal::Replay(const std::string& contents) {
       ++skipped;
       continue;
     }
-    const std::string type = record.value("t", "");
-    const std::string id = record.value("id", "");
-    if (type == "done") {
-      live_.erase(id);
-    } else if (type == "claimed") {
-      Live& entry = live_[id];
-      entry.ns = record.value("ns", "");
+    const std::optional<std::string> type = StringMember(record, "t");
+    const std::optional<std::string> id = StringMember(record, "id");
+    if (!type.has_value() || !id.has_value()) {
+      ++skipped;
+      continue;
+    }
+    if (*type == "done") {
+      live_.erase(*id);
+    } else if (*type == "claimed") {
+      Live& entry = live_[*id];
+      entry.ns = StringMember(record, "ns").value_or("");
       entry.order = next_order_++;
-    } else if (type == "result") {
-      absl::StatusOr<Report> report =
-          Report::FromBody(record.value("endpoint", ""), id, record.value("body", json::Json()));
+    } else if (*type == "result") {
+      absl::StatusOr<Report> report = Report::FromBody(
+          StringMember(record, "endpoint").value_or(""), *id, record.value("body", json::Json()));
       if (!report.ok()) {
         ++skipped;
         continue;
       }
-      auto [it, inserted] = live_.try_emplace(id);
+      auto [it, inserted] = live_.try_emplace(*id);
       if (inserted) it->second.order = next_order_++;
-      it->second.ns = record.value("ns", "");
+      it->second.ns = StringMember(record, "ns").value_or("");
       it->second.report = *std::move(report);
     } else {
       ++skipped;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -101,6 +102,32 @@ TEST_F(JournalTest, ATornOrDamagedLineIsSkippedAndTheRestRecovered) {
   ASSERT_EQ(recovered.size(), 2u);
   EXPECT_EQ(recovered[0].state_id, "a");
   EXPECT_EQ(recovered[1].state_id, "b");
+}
+
+// Found by tests/fuzz/journal_fuzzer: json::value() threw on a member of another type, so such a
+// line (from another version, or damage the checksum misses) crashed every restart.
+TEST_F(JournalTest, ALineWithAValidChecksumButMembersOfOtherTypesIsSkipped) {
+  auto line = [](const std::string& text) {
+    uint64_t hash = 14695981039346656037ULL;  // FNV-1a, as journal.cc checks lines
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+    return absl::StrCat(absl::StrFormat("%016x", hash), " ", text, "\n");
+  };
+  {
+    ::mkdir(dir_.c_str(), 0700);
+    std::ofstream file(absl::StrCat(dir_, "/journal.log"));
+    file << line(R"({"t":5,"id":"a"})") << line(R"({"t":"claimed","ns":"ns","id":["b"]})")
+         << line(R"({"t":"result","ns":"ns","id":"c","endpoint":9,"body":{}})")
+         << line(R"({"t":"claimed","ns":7,"id":"d"})");
+  }
+  std::unique_ptr<Journal> journal = Open();
+  ASSERT_NE(journal, nullptr);
+  std::vector<Journal::Entry> recovered = journal->TakeRecovered();
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].state_id, "d");
+  EXPECT_EQ(recovered[0].ns, "");
 }
 
 TEST_F(JournalTest, CompactionKeepsTheFileBoundedAndTheLiveEntries) {
