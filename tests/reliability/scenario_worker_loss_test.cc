@@ -54,7 +54,11 @@ absl::StatusOr<int> KeepWorkersAlive(ReliabilityStack& stack, const std::vector<
       if (replaced[i] || stack.worker(i).Running()) continue;
       replaced[i] = true;
       absl::StatusOr<size_t> started = stack.StartWorker();
-      if (!started.ok()) return started.status();
+      // A poison task can reach a new worker before it prints `ready` and take it down at once
+      // (kFailedPrecondition: its stdout closed); the next pass replaces it like any other.
+      if (!started.ok() && started.status().code() != absl::StatusCode::kFailedPrecondition) {
+        return started.status();
+      }
       ++restarted;
     }
     // Neither the state manager nor the processes offer one event to wait on for "a run settled
