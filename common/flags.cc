@@ -33,7 +33,7 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::st
   return result;
 }
 
-void ConfigureFlagsUsage(std::string version) {
+void ConfigureFlagsUsage(const std::string& version) {
   absl::FlagsUsageConfig config;
   config.contains_help_flags = [](absl::string_view file) {
     return absl::EndsWith(file, "main.cc");

@@ -19,7 +19,7 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::st
 
 // Makes --help list the flags defined in the binary's main.cc (absl's default only matches files
 // named after the binary) and --version print `version`. Call before absl::ParseCommandLine.
-void ConfigureFlagsUsage(std::string version);
+void ConfigureFlagsUsage(const std::string& version);
 
 // A command-line flag and the environment variable that supplies it when the flag is not given.
 struct FlagEnv {

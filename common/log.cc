@@ -146,8 +146,9 @@ void Write(Level level, absl::string_view event, absl::string_view message,
   Output& output = GetOutput();
   absl::MutexLock lock(&output.mu);
   for (const std::string& value : output.sensitive_values) {
-    if (line.find(value) != std::string::npos)
+    if (line.find(value) != std::string::npos) {
       line = absl::StrReplaceAll(line, {{value, kRedacted}});
+    }
   }
   if (output.sink) {
     output.sink(line);

@@ -13,7 +13,8 @@ std::string FormatNaiveTime(absl::Time time) {
   const int64_t millis = absl::ToUnixMillis(time);
   const absl::Time whole_seconds =
       absl::FromUnixSeconds(millis >= 0 ? millis / 1000 : (millis - 999) / 1000);
-  const int64_t fraction_ms = millis - absl::ToUnixMillis(whole_seconds);
+  const int64_t fraction_ms =
+      absl::ToInt64Milliseconds(absl::FromUnixMillis(millis) - whole_seconds);
   std::string text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", whole_seconds, absl::UTCTimeZone());
   if (fraction_ms != 0) absl::StrAppendFormat(&text, ".%03d000", fraction_ms);
   return text;

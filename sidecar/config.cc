@@ -134,8 +134,9 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   std::ostringstream contents;
   contents << file.rdbuf();
   std::string key(absl::StripAsciiWhitespace(contents.str()));
-  if (key.empty())
+  if (key.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("API key file ", path, " is empty"));
+  }
   return key;
 }
 

@@ -45,7 +45,7 @@ void CopyStringMap(const json::Json& object, google::protobuf::Map<std::string, 
 
 std::string StringOr(const json::Json& object, const char* key, std::string fallback = "") {
   auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::move(fallback);
 }
 
 absl::StatusOr<v1::GraphNode> NodeFromJson(const json::Json& node) {
@@ -218,8 +218,9 @@ absl::StatusOr<v1::ListRunsResponse> RunsFromJson(const json::Json& document) {
   auto runs = json::GetArray(document, "runs", what);
   if (!runs.ok()) return Unexpected(what, runs.status());
   for (const json::Json& run : **runs) {
-    if (!run.is_object())
+    if (!run.is_object()) {
       return Unexpected(what, absl::InvalidArgumentError("run is not an object"));
+    }
     v1::Run& out = *response.add_runs();
     out.set_run_id(StringOr(run, "run_id"));
     out.set_graph_name(StringOr(run, "graph_name"));
@@ -252,8 +253,9 @@ absl::StatusOr<v1::RunStates> RunStatesFromJson(const json::Json& document,
   auto nodes = json::GetArray(document, "nodes", what);
   if (!nodes.ok()) return Unexpected(what, nodes.status());
   for (const json::Json& node : **nodes) {
-    if (!node.is_object())
+    if (!node.is_object()) {
       return Unexpected(what, absl::InvalidArgumentError("node is not an object"));
+    }
     v1::RunState& state = *states.add_states();
     state.set_state_id(StringOr(node, "id"));
     state.set_node_name(StringOr(node, "node_name"));

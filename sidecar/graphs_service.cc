@@ -171,7 +171,7 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
             return false;
           }
           absl::StatusOr<v1::Graph> graph = ReadGraph(ns, name);
-          if (graph.ok()) *response = *std::move(graph);
+          if (graph.ok()) *response = std::move(*graph);
           reactor->Finish(ToGrpcStatus(ForCaller(graph.status())));
           return true;
         },
@@ -192,7 +192,7 @@ grpc::ServerUnaryReactor* GraphsService::GetGraph(grpc::CallbackServerContext* c
   }
   pool_.Submit([=] {
     absl::StatusOr<v1::Graph> graph = ReadGraph(ns, request->graph_name());
-    if (graph.ok()) *response = *std::move(graph);
+    if (graph.ok()) *response = std::move(*graph);
     reactor->Finish(ToGrpcStatus(ForCaller(graph.status())));
   });
   return reactor;
@@ -241,7 +241,7 @@ grpc::ServerUnaryReactor* GraphsService::ListRuns(grpc::CallbackServerContext* c
       return;
     }
     absl::StatusOr<v1::ListRunsResponse> runs = RunsFromJson(*document);
-    if (runs.ok()) *response = *std::move(runs);
+    if (runs.ok()) *response = std::move(*runs);
     reactor->Finish(ToGrpcStatus(ForCaller(runs.status())));
   });
   return reactor;

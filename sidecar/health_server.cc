@@ -22,7 +22,7 @@ void Answer(const ProbeResult& result, httplib::Response& response) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::string& listen,
-                                                                  HealthHandlers handlers) {
+                                                                  const HealthHandlers& handlers) {
   const size_t colon = listen.rfind(':');
   int port = -1;
   if (colon == std::string::npos || colon == 0 ||

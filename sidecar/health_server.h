@@ -35,7 +35,7 @@ class HealthServer {
   // `listen` is "host:port" (port 0: a free one). kInvalidArgument for a bad address,
   // kUnavailable when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& listen,
-                                                             HealthHandlers handlers);
+                                                             const HealthHandlers& handlers);
   ~HealthServer();
   HealthServer(const HealthServer&) = delete;
   HealthServer& operator=(const HealthServer&) = delete;

@@ -28,7 +28,7 @@ void HttpSecretsFetcher::Fetch(std::string ns, std::string state_id, Callback do
   Attempt(std::move(fetch));
 }
 
-void HttpSecretsFetcher::Attempt(std::shared_ptr<Pending> fetch) {
+void HttpSecretsFetcher::Attempt(const std::shared_ptr<Pending>& fetch) {
   ++fetch->attempt;
   client_.GetSecretsAsync(
       fetch->ns, fetch->state_id, [this, fetch](absl::StatusOr<json::StringMap> secrets) {

@@ -31,7 +31,7 @@ class HttpSecretsFetcher final : public SecretsFetcher {
 
  private:
   struct Pending;
-  void Attempt(std::shared_ptr<Pending> fetch);
+  void Attempt(const std::shared_ptr<Pending>& fetch);
 
   StateManagerClient& client_;
   Scheduler& scheduler_;

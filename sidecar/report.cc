@@ -58,8 +58,9 @@ json::Json Report::Body() const {
   switch (kind) {
     case Kind::kExecuted: {
       json::Json outputs_json = json::Json::array();
-      for (const json::StringMap& output : outputs)
+      for (const json::StringMap& output : outputs) {
         outputs_json.push_back(json::FromStringMap(output));
+      }
       return {{"outputs", std::move(outputs_json)}};
     }
     case Kind::kErrored:

@@ -82,8 +82,9 @@ ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& resul
     }
     case v1::TaskResult::kErrored: {
       std::string message = result.errored().message();
-      if (message.empty())
+      if (message.empty()) {
         message = absl::StrCat("node \"", node.name, "\" failed without a message");
+      }
       return {Report::Errored(state_id, std::move(message)), ""};
     }
     case v1::TaskResult::kPrune: {

@@ -54,8 +54,9 @@ v1::TaskResult EncodeResult(const std::string& state_id, const NodeSpec& spec,
       break;
     case NodeResult::Kind::kRequeueAfter: {
       const absl::Duration delay = node_result.requeue_delay();
-      if (delay <= absl::ZeroDuration())
+      if (delay <= absl::ZeroDuration()) {
         return ErroredResult(state_id, "Delay must be greater than 0");
+      }
       // Whole milliseconds on the wire; rounding up keeps a sub-millisecond delay positive.
       const double millis = std::ceil(absl::ToDoubleMilliseconds(delay));
       result.mutable_requeue_after()->set_delay_ms(static_cast<uint64_t>(millis));

@@ -39,8 +39,9 @@ std::string Describe(const absl::Status& status) {
 
 }  // namespace
 
-RuntimeCore::RuntimeCore(std::string namespace_name, std::string runtime_name,
-                         std::vector<std::shared_ptr<BaseNode>> nodes, RuntimeOptions options)
+RuntimeCore::RuntimeCore(const std::string& namespace_name, const std::string& runtime_name,
+                         const std::vector<std::shared_ptr<BaseNode>>& nodes,
+                         RuntimeOptions options)
     : address_(options.channel_factory ? "(custom channel)"
                                        : ResolveSidecarAddress(options.sidecar_address)),
       worker_token_(ResolveWorkerToken(options.worker_token)),

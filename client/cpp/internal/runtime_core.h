@@ -31,8 +31,8 @@ namespace v1 = ::exosphere::sidecar::v1;
 class RuntimeCore final : public SessionListener {
  public:
   // The arguments must have passed ValidateRuntime.
-  RuntimeCore(std::string namespace_name, std::string runtime_name,
-              std::vector<std::shared_ptr<BaseNode>> nodes, RuntimeOptions options);
+  RuntimeCore(const std::string& namespace_name, const std::string& runtime_name,
+              const std::vector<std::shared_ptr<BaseNode>>& nodes, RuntimeOptions options);
   ~RuntimeCore() override;
   RuntimeCore(const RuntimeCore&) = delete;
   RuntimeCore& operator=(const RuntimeCore&) = delete;

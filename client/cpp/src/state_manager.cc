@@ -69,8 +69,9 @@ absl::StatusOr<Graph> StateManager::UpsertGraph(
   request.mutable_secrets()->insert(secrets.begin(), secrets.end());
   if (retry_policy.has_value()) *request.mutable_retry_policy() = internal::ToProto(*retry_policy);
   if (store_config.has_value()) *request.mutable_store_config() = internal::ToProto(*store_config);
-  for (const CronTrigger& trigger : triggers)
+  for (const CronTrigger& trigger : triggers) {
     request.add_triggers()->set_expression(trigger.expression);
+  }
   // At least one millisecond: 0 would mean the sidecar's default.
   const int64_t timeout_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(validation_timeout));
   request.set_validation_timeout_ms(static_cast<uint64_t>(timeout_ms));
