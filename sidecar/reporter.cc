@@ -92,7 +92,7 @@ void Reporter::Attempt(uint64_t id) {
   ++pending->attempts;
   // The outcome may arrive before this returns; nothing here holds a lock across the call.
   client_.SendReportAsync(pending->ns, pending->report,
-                          [this, id](absl::Status status) { OnAttemptDone(id, status); });
+                          [this, id](const absl::Status& status) { OnAttemptDone(id, status); });
 }
 
 void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {

@@ -265,11 +265,12 @@ void RestStateManagerClient::GetSecretsAsync(
 void RestStateManagerClient::SendReportAsync(absl::string_view ns, const Report& report,
                                              std::function<void(absl::Status)> done) {
   const json::Json body = report.Body();
-  CallAsync("POST",
-            absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(report.state_id), "/",
-                         report.Endpoint()),
-            report.Endpoint(), &body, Quote::kDetail, Reply::kIgnored,
-            [done = std::move(done)](absl::StatusOr<json::Json> reply) { done(reply.status()); });
+  CallAsync(
+      "POST",
+      absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(report.state_id), "/",
+                   report.Endpoint()),
+      report.Endpoint(), &body, Quote::kDetail, Reply::kIgnored,
+      [done = std::move(done)](const absl::StatusOr<json::Json>& reply) { done(reply.status()); });
 }
 
 absl::Status RestStateManagerClient::SendReport(absl::string_view ns, const Report& report) {
