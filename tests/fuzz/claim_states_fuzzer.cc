@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exosphere::sidecar::RestStateManagerClient client(http, options);
   auto claimed = client.ClaimStates("fuzz-ns", {"NodeA", "NodeB"}, 4);
   if (!claimed.ok()) {
-    CheckError(claimed.status());
+    CheckError(claimed.status(), body);
     // The detail is capped at 300 characters; the rest is the method, path and status.
     FUZZ_CHECK(claimed.status().message().size() < 600, claimed.status().ToString());
     return 0;

@@ -49,7 +49,7 @@ void CollectValues(const Json& value, std::vector<std::string>& out) {
 }
 
 void CheckNoLeak(const absl::Status& status, const std::string& body) {
-  exosphere::fuzz::CheckError(status);
+  exosphere::fuzz::CheckError(status, body);
   const Json reply = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded()) {
     FUZZ_CHECK(!CouldLeak(body) || status.message().find(body) == absl::string_view::npos,
