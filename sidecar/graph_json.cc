@@ -1,6 +1,9 @@
 #include "sidecar/graph_json.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -165,26 +168,49 @@ absl::StatusOr<v1::Graph> GraphFromJson(const json::Json& document, absl::string
   return graph;
 }
 
+namespace {
+
+// The member `key` as a whole number of type T, or nullopt when it is missing, negative, not a
+// number or too large for T. The server's numbers may come as floats; converting one outside T's
+// range would be undefined behaviour, so it is checked first.
+template <typename T>
+std::optional<T> WholeNumber(const json::Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  constexpr uint64_t kMax = std::numeric_limits<T>::max();
+  if (it->is_number_unsigned()) {
+    const uint64_t value = it->get<uint64_t>();
+    return value <= kMax ? std::optional<T>(static_cast<T>(value)) : std::nullopt;
+  }
+  if (it->is_number_integer()) {
+    const int64_t value = it->get<int64_t>();
+    return value >= 0 && static_cast<uint64_t>(value) <= kMax
+               ? std::optional<T>(static_cast<T>(value))
+               : std::nullopt;
+  }
+  if (it->is_number_float()) {
+    const double value = it->get<double>();
+    // 2^digits is exactly representable, and every double below it converts to T.
+    const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+    return value >= 0 && value < limit ? std::optional<T>(static_cast<T>(value)) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::Status MergeStoredPolicies(const json::Json& document, v1::Graph& graph) {
   if (auto policy = document.find("retry_policy");
       policy != document.end() && policy->is_object()) {
     v1::RetryPolicy& out = *graph.mutable_retry_policy();
-    if (auto v = policy->find("max_retries"); v != policy->end() && v->is_number_integer()) {
-      out.set_max_retries(v->get<uint32_t>());
-    }
+    if (auto v = WholeNumber<uint32_t>(*policy, "max_retries")) out.set_max_retries(*v);
     const std::string strategy = StringOr(*policy, "strategy");
     for (const StrategyName& entry : kStrategies) {
       if (strategy == entry.name) out.set_strategy(entry.strategy);
     }
-    if (auto v = policy->find("backoff_factor"); v != policy->end() && v->is_number()) {
-      out.set_backoff_factor_ms(v->get<uint64_t>());
-    }
-    if (auto v = policy->find("exponent"); v != policy->end() && v->is_number()) {
-      out.set_exponent(v->get<uint32_t>());
-    }
-    if (auto v = policy->find("max_delay"); v != policy->end() && v->is_number()) {
-      out.set_max_delay_ms(v->get<uint64_t>());
-    }
+    if (auto v = WholeNumber<uint64_t>(*policy, "backoff_factor")) out.set_backoff_factor_ms(*v);
+    if (auto v = WholeNumber<uint32_t>(*policy, "exponent")) out.set_exponent(*v);
+    if (auto v = WholeNumber<uint64_t>(*policy, "max_delay")) out.set_max_delay_ms(*v);
   }
   if (auto config = document.find("store_config");
       config != document.end() && config->is_object()) {

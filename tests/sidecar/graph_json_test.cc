@@ -85,6 +85,16 @@ TEST(GraphJsonTest, GraphDocumentsBecomeGraphsWithStoredPolicies) {
               StatusIs(absl::StatusCode::kInternal, HasSubstr("unexpected graph document")));
 }
 
+TEST(GraphJsonTest, PolicyNumbersOutsideTheirRangeAreIgnoredNotConverted) {
+  const json::Json document = json::Json::parse(R"({"nodes": [], "retry_policy": {
+    "max_retries": -1, "backoff_factor": 1.5e300, "exponent": 4294967296, "max_delay": 2500.9}})");
+  ASSERT_OK_AND_ASSIGN(v1::Graph graph, GraphFromJson(document, "ns", "g", /*with_policies=*/true));
+  EXPECT_EQ(graph.retry_policy().max_retries(), 0u);
+  EXPECT_EQ(graph.retry_policy().backoff_factor_ms(), 0u);
+  EXPECT_EQ(graph.retry_policy().exponent(), 0u);
+  EXPECT_EQ(graph.retry_policy().max_delay_ms(), 2500u);
+}
+
 TEST(GraphJsonTest, RunGraphsBecomeStatesInCreationOrderWithTheRunStatusRule) {
   const json::Json document = json::Json::parse(R"({"graph_name": "g", "nodes": [
       {"id": "0000000000000000000000b2", "node_name": "n", "identifier": "b", "status": "ERRORED", "error": "boom"},
