@@ -124,7 +124,7 @@ Router::Handler Api::Route(bool has_body, Handler handler) const {
     if (key == nullptr || *key != api_key_) {
       return HttpResponse::WithJson(401, DetailJson("Invalid API key"));
     }
-    Call call(request, params, std::move(body), body_present);
+    Call call(params, std::move(body), body_present);
     return handler(call);
   };
 }
@@ -199,7 +199,7 @@ void Api::Register(Router& router) {
 
   // The five state reports share one shape: body model, then the ObjectId conversion.
   auto state_route = [this](auto parse, auto act) {
-    return Route(true, [this, parse, act](Call& call) {
+    return Route(true, [parse, act](Call& call) {
       const Json* body = call.Body();
       decltype(parse(std::declval<const Json&>(), call.reader())) request;
       if (body != nullptr) request = parse(*body, call.reader());

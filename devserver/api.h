@@ -42,12 +42,8 @@ class Api {
   // One request inside the pipeline: the decoded body, path parameters and collected errors.
   class Call {
    public:
-    Call(const HttpRequest& request, const Router::Params& params, Json body, bool body_present)
-        : request_(request),
-          params_(params),
-          body_(std::move(body)),
-          body_present_(body_present),
-          reader_(errors_) {}
+    Call(const Router::Params& params, Json body, bool body_present)
+        : params_(params), body_(std::move(body)), body_present_(body_present), reader_(errors_) {}
 
     const std::string& Param(const std::string& name) const { return params_.at(name); }
     // An integer path parameter (422 `int_parsing` recorded when it is not one).
@@ -59,7 +55,6 @@ class Api {
     HttpResponse ValidationFailure() const;
 
    private:
-    const HttpRequest& request_;
     const Router::Params& params_;
     Json body_;
     bool body_present_;

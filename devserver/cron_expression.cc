@@ -233,7 +233,7 @@ absl::StatusOr<absl::Time> CronExpression::NextAfter(absl::Time after) const {
   const absl::TimeZone utc = absl::UTCTimeZone();
   const absl::CivilMinute start = absl::ToCivilMinute(after, utc) + 1;
   absl::CivilDay day = absl::CivilDay(start);
-  const absl::CivilDay last_day = day + 366 * 50;
+  const absl::CivilDay last_day = day + absl::civil_diff_t{366} * 50;
   for (; day <= last_day; ++day) {
     if (!DayMatches(static_cast<int>(day.year()), day.month(), day.day())) continue;
     const bool first_day = day == absl::CivilDay(start);

@@ -65,8 +65,9 @@ int CronScheduler::CheckDue(absl::Time now) {
     std::optional<CronRecord> claimed =
         store_.Transact([&](Tables& tables) -> std::optional<CronRecord> {
           for (const CronRecord* record : tables.CronRecords()) {
-            if (record->status != CronRecordStatus::kPending || record->trigger_time > now)
+            if (record->status != CronRecordStatus::kPending || record->trigger_time > now) {
               continue;
+            }
             CronRecord updated = *record;
             updated.status = CronRecordStatus::kTriggering;
             tables.PutCronRecord(updated);
@@ -117,8 +118,9 @@ int CronScheduler::CheckDue(absl::Time now) {
   store_.Transact([&](Tables& tables) {
     std::vector<std::string> expired;
     for (const CronRecord* record : tables.CronRecords()) {
-      if (record->expires_at.has_value() && *record->expires_at <= now)
+      if (record->expires_at.has_value() && *record->expires_at <= now) {
         expired.push_back(record->id);
+      }
     }
     for (const std::string& id : expired) tables.DeleteCronRecord(id);
   });

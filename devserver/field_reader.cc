@@ -45,6 +45,7 @@ std::optional<int64_t> ParseIntegerText(absl::string_view text) {
 
 std::string EnumExpectation(const std::vector<absl::string_view>& allowed) {
   std::vector<std::string> quoted;
+  quoted.reserve(allowed.size());
   for (absl::string_view name : allowed) quoted.push_back(absl::StrCat("'", name, "'"));
   if (quoted.size() == 1) return quoted[0];
   const std::string last = quoted.back();

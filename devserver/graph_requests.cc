@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -172,7 +173,7 @@ std::vector<std::string> CheckStoreKeys(const std::vector<std::string>& keys,
     const std::string trimmed = Trimmed(key);
     if (trimmed.empty()) {
       problems.push_back("Key cannot be empty or contain only whitespace");
-    } else if (trimmed.find('.') != std::string::npos) {
+    } else if (absl::StrContains(trimmed, '.')) {
       problems.push_back(absl::StrCat("Key '", trimmed, "' cannot contain '.' character"));
     } else if (!seen.insert(trimmed).second) {
       problems.push_back(absl::StrCat("Key '", trimmed, "' is duplicated"));

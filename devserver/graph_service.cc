@@ -116,8 +116,9 @@ absl::StatusOr<Json> GraphService::UpsertGraph(const std::string& namespace_name
       // The state manager drops the pending firings of the old expressions for this graph name;
       // its filter has no namespace condition.
       std::set<std::string> old_expressions;
-      for (const CronTrigger& trigger : existing->triggers)
+      for (const CronTrigger& trigger : existing->triggers) {
         old_expressions.insert(trigger.expression);
+      }
       std::vector<std::string> doomed;
       for (const CronRecord* record : tables.CronRecords()) {
         if (record->graph_name == graph_name && record->status == CronRecordStatus::kPending &&

@@ -140,6 +140,7 @@ std::string NodeTemplateRepr(const NodeTemplate& node) {
 
 std::string NodeTemplateListRepr(const std::vector<NodeTemplate>& nodes) {
   std::vector<std::string> items;
+  items.reserve(nodes.size());
   for (const NodeTemplate& node : nodes) items.push_back(NodeTemplateRepr(node));
   return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
 }

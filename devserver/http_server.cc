@@ -250,7 +250,7 @@ void HttpServer::Install() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_exception_handler(
-      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
+      [](const httplib::Request& request, httplib::Response& response, const std::exception_ptr&) {
         EXO_LOG(kError, "http_handler_threw", "", {{"path", request.path}});
         WriteResponse(Api::InternalErrorResponse(), response);
       });

@@ -35,7 +35,7 @@ ABSL_FLAG(
 ABSL_FLAG(int32_t, http_threads, 64,
           "HTTP worker threads. Each open keep-alive connection occupies one, so this bounds the "
           "number of concurrently connected clients.");
-ABSL_FLAG(int64_t, max_body_bytes, 8 * 1024 * 1024,
+ABSL_FLAG(int64_t, max_body_bytes, int64_t{8} * 1024 * 1024,
           "Largest accepted request body in bytes; larger bodies are answered with 413.");
 ABSL_FLAG(int64_t, cron_check_interval_ms, 60000,
           "How often due cron triggers are fired, in milliseconds (checks run at multiples of the "

@@ -95,6 +95,7 @@ std::optional<RetryStrategy> ParseRetryStrategy(absl::string_view name) {
 }
 std::vector<absl::string_view> RetryStrategyNames() {
   std::vector<absl::string_view> names;
+  names.reserve(kRetryStrategyNames.size());
   for (const auto& entry : kRetryStrategyNames) names.push_back(entry.second);
   return names;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -114,11 +115,11 @@ std::string FloatRepr(double value) {
   }
   if (exponent < 0) {
     out += "0.";
-    out.append(static_cast<size_t>(-exponent - 1), '0');
+    out.append(static_cast<size_t>(-exponent) - 1, '0');
     out += significant;
     return out;
   }
-  const auto integer_digits = static_cast<size_t>(exponent + 1);
+  const size_t integer_digits = static_cast<size_t>(exponent) + 1;
   if (significant.size() <= integer_digits) {
     out += significant;
     out.append(integer_digits - significant.size(), '0');
@@ -133,8 +134,8 @@ std::string FloatRepr(double value) {
 }  // namespace
 
 std::string PythonStringRepr(absl::string_view text) {
-  const bool has_single = text.find('\'') != absl::string_view::npos;
-  const bool has_double = text.find('"') != absl::string_view::npos;
+  const bool has_single = absl::StrContains(text, '\'');
+  const bool has_double = absl::StrContains(text, '"');
   const char quote = (has_single && !has_double) ? '"' : '\'';
   std::string out(1, quote);
   size_t pos = 0;
@@ -209,6 +210,7 @@ std::string PythonStr(const Json& value) {
 std::string PythonSetRepr(const std::vector<std::string>& items) {
   if (items.empty()) return "set()";
   std::vector<std::string> reprs;
+  reprs.reserve(items.size());
   for (const std::string& item : items) reprs.push_back(PythonStringRepr(item));
   return absl::StrCat("{", absl::StrJoin(reprs, ", "), "}");
 }

@@ -88,8 +88,9 @@ absl::Status ForEachRow(sqlite3* db, const char* sql,
   while (true) {
     const int rc = sqlite3_step(statement.get());
     if (rc == SQLITE_DONE) return absl::OkStatus();
-    if (rc != SQLITE_ROW)
+    if (rc != SQLITE_ROW) {
       return absl::UnavailableError(absl::StrCat("sqlite read: ", sqlite3_errmsg(db)));
+    }
     absl::Status status = row(statement.get());
     if (!status.ok()) return status;
   }

@@ -269,6 +269,7 @@ std::vector<std::string> Tables::StateIdsWithStatus(StateStatus status) const {
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> ids;
+  ids.reserve(found.size());
   for (auto& [seq, id] : found) ids.push_back(std::move(id));
   return ids;
 }

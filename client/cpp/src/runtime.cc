@@ -8,12 +8,12 @@
 namespace exosphere::client {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(
-    std::string namespace_name, std::string runtime_name,
-    std::vector<std::shared_ptr<BaseNode>> nodes, RuntimeOptions options) {
+    const std::string& namespace_name, const std::string& runtime_name,
+    const std::vector<std::shared_ptr<BaseNode>>& nodes, RuntimeOptions options) {
   absl::Status valid = internal::ValidateRuntime(namespace_name, runtime_name, nodes, options);
   if (!valid.ok()) return valid;
   return std::unique_ptr<Runtime>(new Runtime(std::make_unique<internal::RuntimeCore>(
-      std::move(namespace_name), std::move(runtime_name), std::move(nodes), std::move(options))));
+      namespace_name, runtime_name, nodes, std::move(options))));
 }
 
 Runtime::Runtime(std::unique_ptr<internal::RuntimeCore> core) : core_(std::move(core)) {}

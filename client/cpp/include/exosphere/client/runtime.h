@@ -39,8 +39,8 @@ class Runtime {
   // The nodes are shared_ptrs because the caller may keep using them (for example to read a
   // node's counters) while the runtime calls them.
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(
-      std::string namespace_name, std::string runtime_name,
-      std::vector<std::shared_ptr<BaseNode>> nodes, RuntimeOptions options = {});
+      const std::string& namespace_name, const std::string& runtime_name,
+      const std::vector<std::shared_ptr<BaseNode>>& nodes, RuntimeOptions options = {});
 
   // Stops (see Stop) and joins every thread.
   ~Runtime();
