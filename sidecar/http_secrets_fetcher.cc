@@ -25,7 +25,7 @@ void HttpSecretsFetcher::Fetch(std::string ns, std::string state_id, Callback do
   fetch->ns = std::move(ns);
   fetch->state_id = std::move(state_id);
   fetch->done = std::move(done);
-  Attempt(std::move(fetch));
+  Attempt(fetch);
 }
 
 void HttpSecretsFetcher::Attempt(const std::shared_ptr<Pending>& fetch) {

@@ -166,7 +166,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     handlers.live = [this] { return Liveness(); };
     handlers.ready = [this] { return Readiness(); };
     handlers.metrics = [this] { return RenderMetrics(); };
-    EXO_ASSIGN_OR_RETURN(health_, HealthServer::Start(config_.health_listen, std::move(handlers)));
+    EXO_ASSIGN_OR_RETURN(health_, HealthServer::Start(config_.health_listen, handlers));
   }
   EXO_LOG(kInfo, "sidecar_started", DescribeConfig(config_),
           {{"address", address_}, {"health_address", health_address()}});

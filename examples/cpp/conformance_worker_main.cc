@@ -93,7 +93,7 @@ int main() {
     if (wanted.empty() || wanted.count(node->name()) > 0) nodes.push_back(std::move(node));
   }
   absl::StatusOr<std::unique_ptr<exo::Runtime>> runtime =
-      exo::Runtime::Create("conformance", "conformance-cpp", std::move(nodes));
+      exo::Runtime::Create("conformance", "conformance-cpp", nodes);
   if (!runtime.ok()) {
     std::fprintf(stderr, "conformance worker: %s\n",
                  std::string(runtime.status().message()).c_str());
