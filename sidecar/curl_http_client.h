@@ -36,8 +36,8 @@ struct CurlHttpClientOptions {
 // so every thread that sends reuses an open connection; DNS and TLS session caches are shared.
 //
 // Why blocking transfers on threads and not one curl_multi event loop: the sidecar has a handful
-// of concurrent requests, and sidecar-bench measured the multi loop at ~15 us more CPU per state
-// (a wake-up, a poll() and a context switch per request) for no gain at this concurrency.
+// of concurrent requests, and sidecar-bench measured a multi loop at 66-79 us of sidecar CPU per
+// state against 51-57 us for this design (bench/README.md), for no gain at this concurrency.
 // Thread-safe; owns the threads and the handles.
 class CurlHttpClient final : public HttpClient {
  public:
