@@ -52,7 +52,13 @@ Reporter::Reporter(StateManagerClient& client, Scheduler& scheduler, ReporterOpt
       on_delivered_(std::move(on_delivered)),
       journal_(journal) {}
 
-Reporter::~Reporter() { Stop(); }
+Reporter::~Reporter() {
+  Stop();
+  // An outcome callback may still be running on the client's thread; it must not outlive this.
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* in_flight) { return *in_flight == 0; }, &attempts_in_flight_));
+}
 
 void Reporter::Stop() {
   absl::MutexLock lock(&mu_);
@@ -88,11 +94,15 @@ void Reporter::Attempt(uint64_t id) {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
     pending = pending_.at(id).get();  // stable: only this attempt settles it
+    ++attempts_in_flight_;
   }
   ++pending->attempts;
   // The outcome may arrive before this returns; nothing here holds a lock across the call.
-  client_.SendReportAsync(pending->ns, pending->report,
-                          [this, id](const absl::Status& status) { OnAttemptDone(id, status); });
+  client_.SendReportAsync(pending->ns, pending->report, [this, id](const absl::Status& status) {
+    OnAttemptDone(id, status);
+    absl::MutexLock lock(&mu_);
+    --attempts_in_flight_;
+  });
 }
 
 void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {

@@ -90,6 +90,8 @@ class Reporter final : public ReportQueue {
   mutable absl::Mutex mu_;
   ReporterStats stats_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  // Attempts whose outcome callback has not finished; the destructor waits for them.
+  int attempts_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Every report not settled yet. An entry is touched by one attempt at a time.
   absl::flat_hash_map<uint64_t, std::unique_ptr<Pending>> pending_ ABSL_GUARDED_BY(mu_);
