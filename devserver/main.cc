@@ -16,6 +16,7 @@
 
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "devserver/devserver.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8000",
@@ -136,12 +137,8 @@ int main(int argc, char** argv) {
   options.cron_check_interval = absl::Milliseconds(cron_interval_ms);
   options.keep_alive_timeout = absl::Seconds(keep_alive_s);
 
-  // Block the stop signals in every thread; the main thread collects them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the stop signals in every thread; the main thread collects them with WaitForStopSignal.
+  exosphere::BlockStopSignals();
   // A client closing its connection mid-response must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
@@ -152,8 +149,7 @@ int main(int argc, char** argv) {
   std::printf("listening on %s\n", (*server)->base_url().c_str());
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  const int received = exosphere::WaitForStopSignal();
   EXO_LOG(kInfo, "devserver_stopping", "", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   (*server)->Shutdown();
   return 0;

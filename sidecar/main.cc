@@ -1,8 +1,6 @@
 // exosphere-sidecar: runs workers of any language against the ExosphereHost state manager.
 // Parses flags (with environment fallbacks), starts the Sidecar and waits for SIGINT/SIGTERM.
 
-#include <signal.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -17,6 +15,7 @@
 
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 #include "sidecar/config.h"
 #include "sidecar/curl_http_client.h"
 #include "sidecar/dev_mode.h"
@@ -114,13 +113,9 @@ int Probe(const std::string& url) {
 }
 
 int Run(int argc, char** argv) {
-  // Signals are taken synchronously by sigwait below; block them before any thread starts so
-  // that every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken synchronously by WaitForStopSignal below; block them before any thread
+  // starts so that every thread inherits the mask.
+  BlockStopSignals();
 
   // abseil's lock-order graph costs a few percent of CPU on every lock; the tests keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -210,13 +205,11 @@ int Run(int argc, char** argv) {
   if (dev != nullptr) std::printf("devserver on %s\n", dev->base_url().c_str());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  const int signal_number = WaitForStopSignal();
   EXO_LOG(kInfo, "signal_received", "draining; a second signal stops at once",
           {{"signal", absl::StrCat(signal_number)}});
   std::thread second_signal([&] {
-    int again = 0;
-    sigwait(&signals, &again);
+    const int again = WaitForStopSignal();
     EXO_LOG(kWarning, "signal_received", "stopping at once", {{"signal", absl::StrCat(again)}});
     (*sidecar)->HandBackNow(absl::Seconds(2));
     std::_Exit(0);

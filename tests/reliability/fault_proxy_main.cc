@@ -7,9 +7,6 @@
 //
 // Prints `listening on 127.0.0.1:PORT` then `control on 127.0.0.1:PORT`; stops on SIGINT or
 // SIGTERM (exit 0).
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -24,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/flags.h"
+#include "common/stop_signals.h"
 #include "tests/reliability/fault_proxy.h"
 #include "tests/reliability/fault_proxy_control.h"
 #include "tests/reliability/fault_proxy_json.h"
@@ -45,11 +43,7 @@ int Fail(const std::string& message) {
 }
 
 int Run(int argc, char** argv) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  BlockStopSignals();
 
   absl::SetProgramUsageMessage(
       "A fault-injecting HTTP/1.1 proxy for reliability tests (loopback only).\n"
@@ -90,8 +84,7 @@ int Run(int argc, char** argv) {
   std::printf("control on 127.0.0.1:%d\n", (*control)->port());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  WaitForStopSignal();
   (*control)->Stop();
   (*proxy)->Stop();
   return 0;

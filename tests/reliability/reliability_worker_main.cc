@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 
 #include "common/flags.h"
+#include "common/stop_signals.h"
 #include "exosphere/client/runtime.h"
 #include "tests/reliability/reliability_nodes.h"
 
@@ -64,11 +65,7 @@ int Fail(const std::string& message) {
 
 int Run(int argc, char** argv) {
   // Blocked before any thread starts, so that only the signal thread below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  BlockStopSignals();
 
   absl::SetProgramUsageMessage(
       "Serves the reliability test nodes through the Exosphere sidecar.\n"
@@ -110,9 +107,8 @@ int Run(int argc, char** argv) {
   }
 
   const absl::Duration grace = absl::Milliseconds(absl::GetFlag(FLAGS_stop_grace_ms));
-  std::thread signal_thread([&runtimes, stop_signals, grace] {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
+  std::thread signal_thread([&runtimes, grace] {
+    WaitForStopSignal();
     for (const std::unique_ptr<client::Runtime>& runtime : runtimes) runtime->Stop(grace);
   });
 
