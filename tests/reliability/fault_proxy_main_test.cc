@@ -11,8 +11,8 @@
 #include "gtest/gtest.h"
 
 #include "tests/reliability/proxy_test_peers.h"
-#include "tests/reliability/scratch_dir.h"
 #include "tests/support/child_process.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/status_matchers.h"
 #include <sys/wait.h>
 
@@ -21,6 +21,7 @@ namespace {
 
 using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::ScratchDir;
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 

@@ -20,6 +20,7 @@ namespace {
 
 using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::ScratchDir;
 using json::Json;
 
 constexpr char kListeningPrefix[] = "listening on ";

@@ -15,8 +15,8 @@
 #include "tests/reliability/devserver_rest.h"
 #include "tests/reliability/fault_proxy.h"
 #include "tests/reliability/prometheus_samples.h"
-#include "tests/reliability/scratch_dir.h"
 #include "tests/support/child_process.h"
+#include "tests/support/scratch_dir.h"
 
 namespace exosphere::reliability {
 
@@ -157,7 +157,7 @@ class ReliabilityStack {
 
   const ReliabilityStackOptions options_;
   // Declared first so that it is removed after every process that uses it is gone.
-  std::unique_ptr<ScratchDir> dir_;
+  std::unique_ptr<exosphere::testing::ScratchDir> dir_;
   std::unique_ptr<exosphere::testing::ChildProcess> devserver_;
   std::unique_ptr<FaultProxy> proxy_;
   std::unique_ptr<DevserverRest> rest_;

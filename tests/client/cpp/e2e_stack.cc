@@ -12,6 +12,7 @@ namespace {
 
 using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::ScratchDir;
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 constexpr char kApiKey[] = "e2e-api-key";
@@ -33,8 +34,10 @@ absl::StatusOr<std::string> ListeningAddress(ChildProcess& process, const std::s
 
 absl::StatusOr<std::unique_ptr<E2eStack>> E2eStack::Start(Mode mode) {
   std::unique_ptr<E2eStack> stack(new E2eStack());
-  if (stack->dir_.path().empty()) return absl::InternalError("could not create a temp directory");
-  const std::string socket = stack->dir_.File("sidecar.sock");
+  absl::StatusOr<std::unique_ptr<ScratchDir>> dir = ScratchDir::Create();
+  if (!dir.ok()) return dir.status();
+  stack->dir_ = *std::move(dir);
+  const std::string socket = stack->dir_->File("sidecar.sock");
 
   std::vector<std::string> sidecar_argv = {
       BinaryPath("exosphere-sidecar"), absl::StrCat("--listen=unix:", socket),

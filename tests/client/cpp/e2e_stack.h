@@ -7,8 +7,8 @@
 
 #include "absl/status/statusor.h"
 
-#include "tests/client/cpp/temp_dir.h"
 #include "tests/support/child_process.h"
+#include "tests/support/scratch_dir.h"
 
 namespace exosphere::client::testing {
 
@@ -36,7 +36,7 @@ class E2eStack {
   E2eStack() = default;
 
   // Declared first so that the processes using it are gone before it is removed.
-  TempDir dir_;
+  std::unique_ptr<exosphere::testing::ScratchDir> dir_;
   std::unique_ptr<exosphere::testing::ChildProcess> devserver_;
   std::unique_ptr<exosphere::testing::ChildProcess> sidecar_;
   std::vector<std::string> sidecar_argv_;

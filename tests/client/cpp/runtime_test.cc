@@ -18,7 +18,7 @@
 
 #include "tests/client/cpp/fake_node_host.h"
 #include "tests/client/cpp/fake_sidecar_server.h"
-#include "tests/client/cpp/temp_dir.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere::client {
@@ -28,8 +28,8 @@ namespace v1 = ::exosphere::sidecar::v1;
 using ::exosphere::client::testing::FakeNodeHost;
 using ::exosphere::client::testing::FakeSidecarServer;
 using ::exosphere::client::testing::FakeWorkerConnection;
-using ::exosphere::client::testing::TempDir;
 using ::exosphere::testing::IsOk;
+using ::exosphere::testing::ScratchDir;
 using ::exosphere::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -579,9 +579,8 @@ TEST_F(RuntimeTest, RunBlocksUntilStop) {
 // Uses a real unix socket address (no channel_factory) and a sidecar that starts late and
 // restarts.
 TEST_F(RuntimeTest, ReachesASidecarThatStartsLateAndReconnectsAfterItRestarts) {
-  TempDir dir;
-  ASSERT_FALSE(dir.path().empty());
-  const std::string socket = dir.File("sidecar.sock");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScratchDir> dir, ScratchDir::Create());
+  const std::string socket = dir->File("sidecar.sock");
   RuntimeOptions options = Options(/*workers=*/1);
   options.channel_factory = nullptr;
   options.sidecar_address = "unix:" + socket;

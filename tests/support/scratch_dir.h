@@ -1,12 +1,13 @@
-#ifndef EXOSPHERE_TESTS_RELIABILITY_SCRATCH_DIR_H_
-#define EXOSPHERE_TESTS_RELIABILITY_SCRATCH_DIR_H_
+#ifndef EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_
+#define EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 
-namespace exosphere::reliability {
+namespace exosphere::testing {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction. Its path
 // is short enough for unix socket paths (108 bytes). Not thread-safe.
@@ -27,6 +28,6 @@ class ScratchDir {
   const std::string path_;
 };
 
-}  // namespace exosphere::reliability
+}  // namespace exosphere::testing
 
-#endif  // EXOSPHERE_TESTS_RELIABILITY_SCRATCH_DIR_H_
+#endif  // EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_

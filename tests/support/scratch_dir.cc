@@ -1,4 +1,4 @@
-#include "tests/reliability/scratch_dir.h"
+#include "tests/support/scratch_dir.h"
 
 #include <stdlib.h>
 
@@ -11,12 +11,12 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace exosphere::reliability {
+namespace exosphere::testing {
 
 absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create() {
   const char* base = std::getenv("TMPDIR");
   const std::string pattern =
-      absl::StrCat(base != nullptr && base[0] != '\0' ? base : "/tmp", "/exo-rel-XXXXXX");
+      absl::StrCat(base != nullptr && base[0] != '\0' ? base : "/tmp", "/exo-test-XXXXXX");
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr) {
@@ -30,4 +30,4 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-}  // namespace exosphere::reliability
+}  // namespace exosphere::testing
