@@ -4,6 +4,7 @@
 // state and its memory (RSS) idle and under load. Prints one parseable line per phase
 // (see bench/README.md).
 
+#include <httplib.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,8 +22,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
@@ -198,6 +201,36 @@ bool PinToCpu(int cpu) {
   return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
+// Reports the sidecar has settled (delivered, or found already applied) and the ones the server
+// rejected, summed from its /metrics.
+struct SettledReports {
+  int64_t settled = 0;
+  int64_t rejected = 0;
+};
+
+absl::StatusOr<SettledReports> ReadSettledReports(httplib::Client& health) {
+  httplib::Result response = health.Get("/metrics");
+  if (!response || response->status != 200) {
+    return absl::UnavailableError("the sidecar's /metrics did not answer");
+  }
+  SettledReports reports;
+  for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
+    constexpr absl::string_view kPrefix = "exosphere_sidecar_reports_total{result=\"";
+    if (!absl::ConsumePrefix(&line, kPrefix)) continue;
+    const size_t end_of_label = line.find("\"} ");
+    if (end_of_label == absl::string_view::npos) continue;
+    const absl::string_view result = line.substr(0, end_of_label);
+    double count = 0;
+    if (!absl::SimpleAtod(line.substr(end_of_label + 3), &count)) continue;
+    if (result == "delivered" || result == "already_applied") {
+      reports.settled += static_cast<int64_t>(count);
+    } else if (result == "rejected") {
+      reports.rejected += static_cast<int64_t>(count);
+    }
+  }
+  return reports;
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sidecar-bench: %s\n", message.c_str());
   return 1;
@@ -234,7 +267,8 @@ int Run() {
   absl::StatusOr<std::unique_ptr<testing::ChildProcess>> sidecar = testing::ChildProcess::Start(
       {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
         absl::StrCat(batch), "--http-connections",
-        absl::StrCat(absl::GetFlag(FLAGS_http_connections)), "--log-level", "warn"},
+        absl::StrCat(absl::GetFlag(FLAGS_http_connections)), "--health-listen", "127.0.0.1:0",
+        "--log-level", "warn"},
        {{"EXOSPHERE_API_KEY", target.api_key}},
        /*echo_stderr=*/true,
        "sidecar"});
@@ -246,6 +280,11 @@ int Run() {
            .ok()) {
     return Fail("the sidecar did not start");
   }
+  absl::StatusOr<std::string> health_line = (*sidecar)->WaitForStdoutLine(
+      [](const std::string& line) { return line.rfind("health on http://", 0) == 0; },
+      absl::Seconds(20));
+  if (!health_line.ok()) return Fail("the sidecar did not print its health address");
+  httplib::Client health(health_line->substr(std::string("health on ").size()));
   const pid_t pid = (*sidecar)->pid();
   const ProcessSample started = SampleProcess(pid);
 
@@ -287,6 +326,8 @@ int Run() {
       return Fail(std::string(preloaded.message()));
     }
     for (auto& worker : workers) worker->Reset();
+    absl::StatusOr<SettledReports> reports_before = ReadSettledReports(health);
+    if (!reports_before.ok()) return Fail(std::string(reports_before.status().message()));
     const ProcessSample before = SampleProcess(pid);
     const absl::Time start = absl::Now();
     for (auto& worker : workers) worker->Start();
@@ -298,12 +339,32 @@ int Run() {
       if (answered >= states) break;
       absl::SleepFor(absl::Milliseconds(5));  // sampling interval of the benchmark itself
     }
-    absl::Time end = start;
+    absl::Time last_answer = start;
     std::vector<double> latencies;
     for (auto& worker : workers) {
-      end = std::max(end, worker->last_answer());
+      last_answer = std::max(last_answer, worker->last_answer());
       const std::vector<double> own = worker->latencies_ms();
       latencies.insert(latencies.end(), own.begin(), own.end());
+    }
+    // A state is done when the server has its report, not when the worker answered: the
+    // sidecar may still be sending reports, so the phase ends when all of them are settled.
+    // Polled only now, so that reading /metrics costs the sidecar nothing during the load.
+    absl::Time end;
+    while (true) {
+      absl::StatusOr<SettledReports> reports = ReadSettledReports(health);
+      if (!reports.ok()) return Fail(std::string(reports.status().message()));
+      if (reports->rejected > reports_before->rejected) {
+        return Fail("the state manager rejected reports; see the sidecar's log");
+      }
+      if (reports->settled - reports_before->settled >= states) {
+        end = absl::Now();
+        break;
+      }
+      if (absl::Now() - last_answer > absl::Minutes(1)) {
+        return Fail("the sidecar had not settled every report a minute after the last answer");
+      }
+      peak_rss = std::max(peak_rss, SampleProcess(pid).rss_kib);
+      absl::SleepFor(absl::Milliseconds(1));
     }
     const ProcessSample after = SampleProcess(pid);
     std::sort(latencies.begin(), latencies.end());
@@ -312,10 +373,11 @@ int Run() {
     sidecar_rates.push_back(rate);
     std::printf(
         "sidecar_throughput states=%lld seconds=%.2f states_per_s=%.0f ratio_to_raw=%.2f "
-        "dispatch_p50_ms=%.3f dispatch_p99_ms=%.3f sidecar_cpu_us_per_state=%.1f "
-        "rss_load_peak_kib=%lld\n",
+        "reports_lag_ms=%.1f dispatch_p50_ms=%.3f dispatch_p99_ms=%.3f "
+        "sidecar_cpu_us_per_state=%.1f rss_load_peak_kib=%lld\n",
         static_cast<long long>(states), seconds, rate, rate / raw.StatesPerSecond(),
-        Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+        absl::ToDoubleMilliseconds(end - last_answer), Percentile(latencies, 0.5),
+        Percentile(latencies, 0.99),
         (after.cpu_seconds - before.cpu_seconds) * 1e6 / static_cast<double>(states),
         static_cast<long long>(peak_rss));
     std::fflush(stdout);
