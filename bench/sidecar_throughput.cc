@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/scratch_dir.h"
 
 ABSL_FLAG(int64_t, states, 20000, "States preloaded for each phase.");
 ABSL_FLAG(int32_t, rounds, 2, "Rounds of (raw devserver, sidecar) phases, interleaved.");
@@ -261,9 +262,10 @@ int Run() {
     return Fail(std::string(prepared.message()));
   }
 
-  char dir_template[] = "/tmp/sidecar-bench-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  const std::string socket = absl::StrCat("unix:", dir, "/sidecar.sock");
+  // Removed with the socket when Run returns, whichever way.
+  absl::StatusOr<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create();
+  if (!dir.ok()) return Fail(std::string(dir.status().message()));
+  const std::string socket = absl::StrCat("unix:", (*dir)->File("sidecar.sock"));
   absl::StatusOr<std::unique_ptr<testing::ChildProcess>> sidecar = testing::ChildProcess::Start(
       {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
         absl::StrCat(batch), "--http-connections",
