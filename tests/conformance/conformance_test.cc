@@ -9,9 +9,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -20,6 +20,7 @@
 
 #include "exosphere/client/client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 #include <sys/stat.h>
 
@@ -28,6 +29,7 @@ namespace {
 
 using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::SidecarStack;
 using ::exosphere::testing::SourcePath;
 
 std::string FindInPath(const std::string& program) {
@@ -118,48 +120,25 @@ void PrintTo(const Scenario& scenario, std::ostream* out) { *out << scenario.nam
 class ConformanceTest : public ::testing::TestWithParam<Scenario> {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/conformance-XXXXXX";
-    dir_ = mkdtemp(dir);
-    ASSERT_EQ(::mkdir((dir_ + "/markers").c_str(), 0700), 0);
-    ASSERT_OK_AND_ASSIGN(devserver_,
-                         ChildProcess::Start({{BinaryPath("exosphere-devserver"), "--listen",
-                                               "127.0.0.1:0", "--api-key", "conformance-key"},
-                                              {},
-                                              true,
-                                              "devserver"}));
-    ASSERT_OK_AND_ASSIGN(
-        std::string listening,
-        devserver_->WaitForStdoutLine(
-            [](const std::string& line) { return absl::StartsWith(line, "listening on "); },
-            absl::Seconds(30)));
-    address_ = "unix:" + dir_ + "/sidecar.sock";
-    ASSERT_OK_AND_ASSIGN(
-        sidecar_, ChildProcess::Start(
-                      {{BinaryPath("exosphere-sidecar"), "--state-manager-uri",
-                        listening.substr(13), "--listen", address_, "--poll-interval-ms", "50"},
-                       {{"EXOSPHERE_API_KEY", "conformance-key"}},
-                       true,
-                       "sidecar"}));
-    ASSERT_OK(sidecar_
-                  ->WaitForStdoutLine(
-                      [](const std::string& line) { return absl::StartsWith(line, "listening"); },
-                      absl::Seconds(30))
-                  .status());
+    SidecarStack::Options options;
+    options.api_key = "conformance-key";
+    ASSERT_OK_AND_ASSIGN(stack_, SidecarStack::Start(std::move(options)));
+    address_ = stack_->sidecar_address();
+    markers_ = stack_->dir().File("markers");
+    ASSERT_EQ(::mkdir(markers_.c_str(), 0700), 0);
   }
 
   void TearDown() override {
     for (auto& worker : workers_) worker->Signal(SIGTERM);
     for (auto& worker : workers_) EXPECT_OK(worker->Wait(absl::Seconds(30)).status());
     workers_.clear();
-    sidecar_.reset();
-    devserver_.reset();
-    std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+    stack_.reset();
   }
 
-  std::string dir_;
   std::string address_;
-  std::unique_ptr<ChildProcess> devserver_;
-  std::unique_ptr<ChildProcess> sidecar_;
+  std::string markers_;
+  // Declared before the workers, which use its sidecar and its directory.
+  std::unique_ptr<SidecarStack> stack_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
 };
 
@@ -167,13 +146,12 @@ TEST_P(ConformanceTest, TheGraphEndsInTheSameStatesWhateverTheLanguages) {
   for (const auto& [language, nodes] : GetParam().workers) {
     std::vector<std::string> command = WorkerCommand(language);
     ASSERT_FALSE(command[0].empty()) << "no interpreter for " << language;
-    ASSERT_OK_AND_ASSIGN(auto worker,
-                         ChildProcess::Start({command,
-                                              {{"EXOSPHERE_SIDECAR_ADDRESS", address_},
-                                               {"CONFORMANCE_NODES", nodes},
-                                               {"CONFORMANCE_MARKER_DIR", dir_ + "/markers"}},
-                                              true,
-                                              language}));
+    ASSERT_OK_AND_ASSIGN(auto worker, ChildProcess::Start({command,
+                                                           {{"EXOSPHERE_SIDECAR_ADDRESS", address_},
+                                                            {"CONFORMANCE_NODES", nodes},
+                                                            {"CONFORMANCE_MARKER_DIR", markers_}},
+                                                           true,
+                                                           language}));
     ASSERT_OK(worker
                   ->WaitForStdoutLine([](const std::string& line) { return line == "ready"; },
                                       absl::Seconds(60))

@@ -3,12 +3,11 @@
 // drain on SIGTERM.
 #include <httplib.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -22,15 +21,15 @@
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
-#include "tests/support/child_process.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
-#include <sys/stat.h>
 
 namespace exosphere {
 namespace {
 
-using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::ScratchDir;
+using ::exosphere::testing::SidecarStack;
 using ::testing::HasSubstr;
 
 constexpr int kFanOut = 40;
@@ -49,32 +48,16 @@ double Sample(const std::string& page, const std::string& series) {
 class OperationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/operations-XXXXXX";
-    dir_ = mkdtemp(dir);
-    ASSERT_OK_AND_ASSIGN(devserver_,
-                         ChildProcess::Start({{BinaryPath("exosphere-devserver"), "--listen",
-                                               "127.0.0.1:0", "--api-key", "ops-key"},
-                                              {},
-                                              true,
-                                              "devserver"}));
-    ASSERT_OK_AND_ASSIGN(
-        std::string listening,
-        devserver_->WaitForStdoutLine(
-            [](const std::string& line) { return absl::StartsWith(line, "listening on "); },
-            absl::Seconds(30)));
-    address_ = "unix:" + dir_ + "/sidecar.sock";
-    ASSERT_OK_AND_ASSIGN(
-        sidecar_,
-        ChildProcess::Start(
-            {{BinaryPath("exosphere-sidecar"), "--state-manager-uri", listening.substr(13),
-              "--listen", address_, "--health-listen", "127.0.0.1:0", "--poll-interval-ms", "50",
-              "--drain-timeout-ms", "20000", "--journal-dir", dir_ + "/journal"},
-             {{"EXOSPHERE_API_KEY", "ops-key"}},
-             true,
-             "sidecar"}));
+    ASSERT_OK_AND_ASSIGN(journal_, ScratchDir::Create());
+    SidecarStack::Options options;
+    options.api_key = "ops-key";
+    options.sidecar_flags = {"--health-listen=127.0.0.1:0", "--drain-timeout-ms=20000",
+                             "--journal-dir=" + journal_->path()};
+    ASSERT_OK_AND_ASSIGN(stack_, SidecarStack::Start(std::move(options)));
+    address_ = stack_->sidecar_address();
     ASSERT_OK_AND_ASSIGN(
         std::string health,
-        sidecar_->WaitForStdoutLine(
+        stack_->sidecar().WaitForStdoutLine(
             [](const std::string& line) { return absl::StartsWith(line, "health on http://"); },
             absl::Seconds(30)));
     const std::string host_port = health.substr(std::string("health on http://").size());
@@ -82,9 +65,8 @@ class OperationsTest : public ::testing::Test {
   }
   void TearDown() override {
     runtime_.reset();
-    sidecar_.reset();
-    devserver_.reset();
-    std::system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+    stack_.reset();
+    journal_.reset();
   }
 
   httplib::Result Get(const std::string& path) {
@@ -92,11 +74,12 @@ class OperationsTest : public ::testing::Test {
     return client.Get(path.c_str());
   }
 
-  std::string dir_;
   std::string address_;
   int health_port_ = 0;
-  std::unique_ptr<ChildProcess> devserver_;
-  std::unique_ptr<ChildProcess> sidecar_;
+  // The sidecar's journal; the stack's directory cannot hold it, since the flag is needed before
+  // the stack exists. Declared first, so that it outlives the sidecar writing into it.
+  std::unique_ptr<ScratchDir> journal_;
+  std::unique_ptr<SidecarStack> stack_;
   std::unique_ptr<client::Runtime> runtime_;
 };
 
@@ -262,10 +245,10 @@ TEST_F(OperationsTest, HealthMetricsAndDrainTellTheTruth) {
   ASSERT_OK(state_manager.UpsertGraph("held-graph", graph, {}, std::nullopt, store).status());
   ASSERT_OK_AND_ASSIGN(std::string held, state_manager.Trigger("held-graph", {}, {{"count", "1"}}));
   ASSERT_TRUE(hold_started.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  sidecar_->Signal(SIGTERM);
+  stack_->sidecar().Signal(SIGTERM);
   ASSERT_OK(
-      sidecar_
-          ->WaitForStderrLine(
+      stack_->sidecar()
+          .WaitForStderrLine(
               [](const std::string& line) { return absl::StrContains(line, "drain_started"); },
               absl::Seconds(30))
           .status());
@@ -275,9 +258,9 @@ TEST_F(OperationsTest, HealthMetricsAndDrainTellTheTruth) {
   EXPECT_THAT(draining->body, HasSubstr("draining"));
   EXPECT_EQ(Sample(Get("/metrics")->body, "exosphere_sidecar_draining"), 1);
   release.Notify();
-  ASSERT_OK_AND_ASSIGN(int exit_status, sidecar_->Wait(absl::Seconds(30)));
+  ASSERT_OK_AND_ASSIGN(int exit_status, stack_->sidecar().Wait(absl::Seconds(30)));
   EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0) << exit_status;
-  const std::vector<std::string> lines = sidecar_->StderrLines();
+  const std::vector<std::string> lines = stack_->sidecar().StderrLines();
   bool delivered = false;
   for (const std::string& line : lines) {
     delivered = delivered || (absl::StrContains(line, "sidecar_stopped") &&

@@ -3,10 +3,10 @@
 // wrong key), secrets, a missing secret, node errors and a graph refused for a missing secret;
 // then everything they printed or answered is searched for the sensitive values.
 #include <signal.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -17,63 +17,35 @@
 
 #include "exosphere/client/client.h"
 #include "tests/support/child_process.h"
+#include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
 namespace {
 
-using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::SidecarStack;
 
 constexpr char kApiKey[] = "sk-live-4f1d9c2e7a-api-key";
 constexpr char kWrongKey[] = "sk-wrong-77e2b1c0d4-key";
 constexpr char kSecret[] = "s3cr3t-token-b8e41f6a";
 constexpr char kOtherSecret[] = "other-graph-secret-c55d2e";
 
-std::string FirstLineValue(ChildProcess& process, const std::string& prefix) {
-  absl::StatusOr<std::string> line = process.WaitForStdoutLine(
-      [&](const std::string& text) { return absl::StartsWith(text, prefix); }, absl::Seconds(30));
-  return line.ok() ? line->substr(prefix.size()) : "";
-}
-
 class SecretsNeverLoggedTest : public ::testing::TestWithParam<const char*> {
  protected:
+  // Starts the devserver and a sidecar with the wrong key (the test gives it the right one later),
+  // the sidecar logging at debug level in the format under test.
   void SetUp() override {
-    char dir[] = "/tmp/secrets-test-XXXXXX";
-    dir_ = mkdtemp(dir);
-    ASSERT_OK_AND_ASSIGN(devserver_,
-                         ChildProcess::Start({{BinaryPath("exosphere-devserver"), "--listen",
-                                               "127.0.0.1:0", "--api-key", kApiKey},
-                                              {},
-                                              true,
-                                              "devserver"}));
-    devserver_url_ = FirstLineValue(*devserver_, "listening on ");
-    ASSERT_FALSE(devserver_url_.empty());
-  }
-  void TearDown() override {
-    sidecar_.reset();
-    devserver_.reset();
-    ::unlink((dir_ + "/s.sock").c_str());
-    ::rmdir(dir_.c_str());
-  }
-
-  void StartSidecar(const std::string& key) {
-    sidecar_.reset();
-    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(
-        {{BinaryPath("exosphere-sidecar"), "--state-manager-uri", devserver_url_, "--listen",
-          "unix:" + dir_ + "/s.sock", "--poll-interval-ms", "50", "--log-level", "debug",
-          std::string("--log-format=") + GetParam()},
-         {{"EXOSPHERE_API_KEY", key}},
-         true,
-         "sidecar"});
-    ASSERT_TRUE(started.ok()) << started.status();
-    sidecar_ = *std::move(started);
-    ASSERT_FALSE(FirstLineValue(*sidecar_, "listening on ").empty());
+    SidecarStack::Options options;
+    options.api_key = kApiKey;
+    options.sidecar_api_key = kWrongKey;
+    options.sidecar_flags = {"--log-level=debug", std::string("--log-format=") + GetParam()};
+    ASSERT_OK_AND_ASSIGN(stack_, SidecarStack::Start(std::move(options)));
   }
 
   std::vector<std::string> AllOutput() {
     std::vector<std::string> lines;
-    for (ChildProcess* process : {devserver_.get(), sidecar_.get()}) {
+    for (ChildProcess* process : {stack_->devserver(), &stack_->sidecar()}) {
       for (const auto& line : process->StderrLines()) lines.push_back(line);
       for (const auto& line : process->StdoutLines()) lines.push_back(line);
     }
@@ -83,10 +55,7 @@ class SecretsNeverLoggedTest : public ::testing::TestWithParam<const char*> {
     return lines;
   }
 
-  std::string dir_;
-  std::string devserver_url_;
-  std::unique_ptr<ChildProcess> devserver_;
-  std::unique_ptr<ChildProcess> sidecar_;
+  std::unique_ptr<SidecarStack> stack_;
   std::vector<std::string> old_sidecar_lines_;
   absl::Mutex mu_;
   std::vector<std::string> worker_lines_ ABSL_GUARDED_BY(mu_);
@@ -94,8 +63,7 @@ class SecretsNeverLoggedTest : public ::testing::TestWithParam<const char*> {
 
 TEST_P(SecretsNeverLoggedTest, NoLogLineOrErrorContainsTheKeyOrASecret) {
   // A sidecar with the wrong key: registration is refused (401) and retried, and said so.
-  StartSidecar(kWrongKey);
-  const std::string address = "unix:" + dir_ + "/s.sock";
+  const std::string address = stack_->sidecar_address();
   client::RuntimeOptions options;
   options.sidecar_address = address;
   options.initial_backoff = absl::Milliseconds(50);
@@ -121,18 +89,18 @@ TEST_P(SecretsNeverLoggedTest, NoLogLineOrErrorContainsTheKeyOrASecret) {
   ASSERT_OK(runtime->Start());
   absl::Status refused = runtime->WaitUntilRegistered(absl::Seconds(2));
   EXPECT_FALSE(refused.ok());
-  ASSERT_OK(sidecar_
-                ->WaitForStderrLine(
+  ASSERT_OK(stack_->sidecar()
+                .WaitForStderrLine(
                     [](const std::string& line) {
                       return absl::StrContains(line, "registration_failed") &&
                              absl::StrContains(line, "401");
                     },
                     absl::Seconds(20))
                 .status());
-  old_sidecar_lines_ = sidecar_->StderrLines();
+  old_sidecar_lines_ = stack_->sidecar().StderrLines();
 
   // The right key: everything works.
-  StartSidecar(kApiKey);
+  ASSERT_OK(stack_->StartSidecar(kApiKey));
   ASSERT_OK(runtime->WaitUntilRegistered(absl::Seconds(30)));
   client::StateManagerOptions sm_options;
   sm_options.sidecar_address = address;
@@ -171,8 +139,8 @@ TEST_P(SecretsNeverLoggedTest, NoLogLineOrErrorContainsTheKeyOrASecret) {
               ::testing::Not(::testing::HasSubstr(kSecret)));
   runtime->Stop();
 
-  sidecar_->Signal(SIGTERM);
-  ASSERT_OK(sidecar_->Wait(absl::Seconds(30)).status());
+  stack_->sidecar().Signal(SIGTERM);
+  ASSERT_OK(stack_->sidecar().Wait(absl::Seconds(30)).status());
   const std::vector<std::string> lines = AllOutput();
   ASSERT_GT(lines.size(), 20u);
   bool saw_debug = false;

@@ -2,6 +2,7 @@
 // its embedded devserver), exosphere-example-worker and exosphere-demo as separate processes.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -10,17 +11,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "tests/client/cpp/e2e_stack.h"
 #include "tests/support/child_process.h"
+#include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 #include <sys/wait.h>
 
 namespace exosphere::client {
 namespace {
 
-using ::exosphere::client::testing::E2eStack;
 using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::ChildProcess;
+using ::exosphere::testing::SidecarStack;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -43,8 +44,12 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartBinary(const std::string& nam
 int ExitCode(int wait_status) { return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1; }
 
 TEST(DemoE2eTest, WorkerAndDemoRunTheDemoGraphThroughADevSidecar) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<E2eStack> stack,
-                       E2eStack::Start(E2eStack::Mode::kEmbeddedDevserver));
+  SidecarStack::Options options;
+  options.mode = SidecarStack::Mode::kEmbeddedDevserver;
+  // Quiet, and quick to stop when the test ends.
+  options.sidecar_flags = {"--drain-timeout-ms=2000", "--log-level=warn"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SidecarStack> stack,
+                       SidecarStack::Start(std::move(options)));
   const std::string sidecar = "--sidecar=" + stack->sidecar_address();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ChildProcess> worker,
                        StartBinary("exosphere-example-worker", {sidecar, "--namespace=demo-e2e"}));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,15 +22,15 @@
 #include "examples/cpp/example_nodes.h"
 #include "exosphere/client/runtime.h"
 #include "exosphere/client/state_manager.h"
-#include "tests/client/cpp/e2e_stack.h"
+#include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 #include <sys/wait.h>
 
 namespace exosphere::client {
 namespace {
 
-using ::exosphere::client::testing::E2eStack;
 using ::exosphere::testing::IsOk;
+using ::exosphere::testing::SidecarStack;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -65,7 +66,11 @@ std::string Describe(const RunStates& states) {
 class RuntimeE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(stack_, E2eStack::Start());
+    SidecarStack::Options stack_options;
+    stack_options.devserver_flags = {"--log-level=warn"};
+    // A short drain timeout keeps the drain test quick.
+    stack_options.sidecar_flags = {"--drain-timeout-ms=2000", "--log-level=warn"};
+    ASSERT_OK_AND_ASSIGN(stack_, SidecarStack::Start(std::move(stack_options)));
     StateManagerOptions options;
     options.sidecar_address = stack_->sidecar_address();
     state_manager_ = std::make_unique<StateManager>(Namespace(), options);
@@ -126,7 +131,7 @@ class RuntimeE2eTest : public ::testing::Test {
   std::vector<std::string> logs_ ABSL_GUARDED_BY(log_mu_);
   // Declared after the log (the workers log until they stop) and first of the rest: the workers
   // stop before the sidecar they are connected to.
-  std::unique_ptr<E2eStack> stack_;
+  std::unique_ptr<SidecarStack> stack_;
   std::unique_ptr<StateManager> state_manager_;
   std::vector<std::unique_ptr<Runtime>> runtimes_;
 };

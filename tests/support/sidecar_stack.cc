@@ -1,4 +1,4 @@
-#include "tests/client/cpp/e2e_stack.h"
+#include "tests/support/sidecar_stack.h"
 
 #include <signal.h>
 
@@ -7,66 +7,70 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace exosphere::client::testing {
+namespace exosphere::testing {
 namespace {
 
-using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
-using ::exosphere::testing::ScratchDir;
-
-constexpr absl::Duration kStartTimeout = absl::Seconds(20);
-constexpr char kApiKey[] = "e2e-api-key";
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+constexpr char kListeningPrefix[] = "listening on ";
 
 // The address after "listening on " in the first line a binary prints.
 absl::StatusOr<std::string> ListeningAddress(ChildProcess& process, const std::string& name) {
   absl::StatusOr<std::string> line = process.WaitForStdoutLine(
-      [](const std::string& text) { return absl::StartsWith(text, "listening on "); },
+      [](const std::string& text) { return absl::StartsWith(text, kListeningPrefix); },
       kStartTimeout);
   if (!line.ok()) {
     return absl::Status(
         line.status().code(),
         absl::StrCat(name, " did not report its address: ", line.status().message()));
   }
-  return line->substr(std::string("listening on ").size());
+  return line->substr(std::string(kListeningPrefix).size());
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<E2eStack>> E2eStack::Start(Mode mode) {
-  std::unique_ptr<E2eStack> stack(new E2eStack());
+absl::StatusOr<std::unique_ptr<SidecarStack>> SidecarStack::Start(Options options) {
+  std::unique_ptr<SidecarStack> stack(new SidecarStack());
   absl::StatusOr<std::unique_ptr<ScratchDir>> dir = ScratchDir::Create();
   if (!dir.ok()) return dir.status();
   stack->dir_ = *std::move(dir);
-  const std::string socket = stack->dir_->File("sidecar.sock");
 
   std::vector<std::string> sidecar_argv = {
-      BinaryPath("exosphere-sidecar"), absl::StrCat("--listen=unix:", socket),
-      "--poll_interval_ms=50", "--drain_timeout_ms=2000", "--log_level=warn"};
-  if (mode == Mode::kSeparateDevserver) {
+      BinaryPath("exosphere-sidecar"),
+      absl::StrCat("--listen=unix:", stack->dir_->File("sidecar.sock")), "--poll-interval-ms=50"};
+  if (options.mode == Mode::kSeparateDevserver) {
     ChildProcess::Options devserver;
     devserver.argv = {BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
-                      absl::StrCat("--api_key=", kApiKey), "--log_level=warn"};
+                      absl::StrCat("--api-key=", options.api_key)};
+    devserver.argv.insert(devserver.argv.end(), options.devserver_flags.begin(),
+                          options.devserver_flags.end());
     devserver.label = "devserver";
     absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(devserver);
     if (!started.ok()) return started.status();
     stack->devserver_ = *std::move(started);
-    absl::StatusOr<std::string> uri = ListeningAddress(*stack->devserver_, "exosphere-devserver");
-    if (!uri.ok()) return uri.status();
-    sidecar_argv.push_back(absl::StrCat("--state_manager_uri=", *uri));
+    absl::StatusOr<std::string> url = ListeningAddress(*stack->devserver_, "exosphere-devserver");
+    if (!url.ok()) return url.status();
+    sidecar_argv.push_back(absl::StrCat("--state-manager-uri=", *url));
   } else {
     sidecar_argv.push_back("--dev");
   }
+  sidecar_argv.insert(sidecar_argv.end(), options.sidecar_flags.begin(),
+                      options.sidecar_flags.end());
 
   stack->sidecar_argv_ = std::move(sidecar_argv);
-  absl::Status sidecar_started = stack->StartSidecar();
+  absl::Status sidecar_started =
+      stack->StartSidecar(options.sidecar_api_key.value_or(options.api_key));
   if (!sidecar_started.ok()) return sidecar_started;
   return stack;
 }
 
-absl::Status E2eStack::StartSidecar() {
+absl::Status SidecarStack::StartSidecar() { return StartSidecar(sidecar_api_key_); }
+
+absl::Status SidecarStack::StartSidecar(const std::string& api_key) {
+  sidecar_api_key_ = api_key;
+  sidecar_.reset();
   ChildProcess::Options sidecar;
   sidecar.argv = sidecar_argv_;
-  sidecar.env["EXOSPHERE_API_KEY"] = kApiKey;
+  sidecar.env["EXOSPHERE_API_KEY"] = api_key;
   sidecar.label = "sidecar";
   absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(sidecar);
   if (!started.ok()) return started.status();
@@ -77,19 +81,14 @@ absl::Status E2eStack::StartSidecar() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> E2eStack::StopSidecar(absl::Duration timeout) {
-  sidecar_->Signal(SIGTERM);
-  return sidecar_->Wait(timeout);
-}
-
-E2eStack::~E2eStack() {
+SidecarStack::~SidecarStack() {
   // A graceful stop first, so that the processes flush and exit on their own; ChildProcess kills
   // and reaps whatever is still running.
-  for (auto* process : {sidecar_.get(), devserver_.get()}) {
+  for (ChildProcess* process : {sidecar_.get(), devserver_.get()}) {
     if (process == nullptr || !process->Running()) continue;
     process->Signal(SIGTERM);
     (void)process->Wait(absl::Seconds(5));
   }
 }
 
-}  // namespace exosphere::client::testing
+}  // namespace exosphere::testing
