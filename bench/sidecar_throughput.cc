@@ -22,10 +22,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
@@ -34,6 +32,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
+#include "tests/reliability/prometheus_samples.h"
 #include "tests/support/child_process.h"
 #include "tests/support/scratch_dir.h"
 
@@ -203,7 +202,7 @@ bool PinToCpu(int cpu) {
 }
 
 // Reports the sidecar has settled (delivered, or found already applied) and the ones the server
-// rejected, summed from its /metrics.
+// rejected, from its /metrics.
 struct SettledReports {
   int64_t settled = 0;
   int64_t rejected = 0;
@@ -214,21 +213,14 @@ absl::StatusOr<SettledReports> ReadSettledReports(httplib::Client& health) {
   if (!response || response->status != 200) {
     return absl::UnavailableError("the sidecar's /metrics did not answer");
   }
+  absl::StatusOr<reliability::PrometheusSamples> samples =
+      reliability::PrometheusSamples::Parse(response->body);
+  if (!samples.ok()) return samples.status();
+  constexpr absl::string_view kReports = "exosphere_sidecar_reports_total";
   SettledReports reports;
-  for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
-    constexpr absl::string_view kPrefix = "exosphere_sidecar_reports_total{result=\"";
-    if (!absl::ConsumePrefix(&line, kPrefix)) continue;
-    const size_t end_of_label = line.find("\"} ");
-    if (end_of_label == absl::string_view::npos) continue;
-    const absl::string_view result = line.substr(0, end_of_label);
-    double count = 0;
-    if (!absl::SimpleAtod(line.substr(end_of_label + 3), &count)) continue;
-    if (result == "delivered" || result == "already_applied") {
-      reports.settled += static_cast<int64_t>(count);
-    } else if (result == "rejected") {
-      reports.rejected += static_cast<int64_t>(count);
-    }
-  }
+  reports.settled = static_cast<int64_t>(samples->Sum(kReports, {"result=\"delivered\""}) +
+                                         samples->Sum(kReports, {"result=\"already_applied\""}));
+  reports.rejected = static_cast<int64_t>(samples->Sum(kReports, {"result=\"rejected\""}));
   return reports;
 }
 
