@@ -56,8 +56,12 @@ class CurlHttpClient final : public HttpClient {
   CURL* AcquireHandle() ABSL_LOCKS_EXCLUDED(pool_mu_);
   CURL* NewHandle();
   void ReleaseHandle(CURL* handle) ABSL_LOCKS_EXCLUDED(pool_mu_);
-  static void LockShared(CURL* handle, curl_lock_data data, curl_lock_access access, void* self);
-  static void UnlockShared(CURL* handle, curl_lock_data data, void* self);
+  // libcurl locks and unlocks through two separate callbacks, which the thread-safety analysis
+  // cannot pair; they only wrap share_mu_[data].
+  static void LockShared(CURL* handle, curl_lock_data data, curl_lock_access access,
+                         void* self) ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  static void UnlockShared(CURL* handle, curl_lock_data data,
+                           void* self) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // libcurl's progress callback: aborts a transfer once the client shuts down.
   static int AbortWhenStopping(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 

@@ -117,7 +117,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, C
   EXO_ASSIGN_OR_RETURN(std::string contents, ReadFile(journal->path_));
   {
     absl::MutexLock lock(&journal->mu_);
-    EXO_RETURN_IF_ERROR(journal->Replay(contents));
+    EXO_RETURN_IF_ERROR(journal->ReplayLocked(contents));
     // Start from a file that holds exactly the live entries.
     EXO_RETURN_IF_ERROR(journal->CompactLocked());
   }
@@ -145,7 +145,7 @@ Journal::~Journal() {
   ::close(lock_fd_);
 }
 
-absl::Status Journal::Replay(const std::string& contents) {
+absl::Status Journal::ReplayLocked(const std::string& contents) {
   int skipped = 0;
   for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipEmpty())) {
     const size_t space = line.find(' ');

@@ -82,7 +82,8 @@ class Journal {
   };
 
   Journal(JournalOptions options, Clock& clock, int lock_fd);
-  absl::Status Replay(const std::string& contents);
+  // Rebuilds the live entries from a journal file's contents.
+  absl::Status ReplayLocked(const std::string& contents) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AppendLocked(const std::string& lines) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the live entries to a fresh file and swaps it in.
   absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

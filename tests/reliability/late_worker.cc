@@ -40,7 +40,8 @@ absl::StatusOr<std::unique_ptr<LateWorker>> LateWorker::Start(LateWorkerOptions 
   worker->answerer_ = std::thread([w = worker.get()] { w->AnswerLoop(); });
 
   absl::MutexLock lock(&worker->mu_);
-  auto done = [w = worker.get()]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+  LateWorker* const w = worker.get();
+  auto done = [w]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
     return w->registered_ || w->stream_ended_;
   };
   if (!worker->mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) {
