@@ -54,6 +54,7 @@ COPY sidecar sidecar
 COPY devserver devserver
 COPY client client
 COPY examples examples
+COPY harness harness
 COPY tests tests
 
 # ccache in a cache mount (BuildKit and buildah both have them) turns a rebuild after a small

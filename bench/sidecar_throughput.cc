@@ -32,9 +32,9 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
-#include "tests/reliability/prometheus_samples.h"
-#include "tests/support/child_process.h"
-#include "tests/support/scratch_dir.h"
+#include "harness/child_process.h"
+#include "harness/prometheus_samples.h"
+#include "harness/scratch_dir.h"
 
 ABSL_FLAG(int64_t, states, 20000, "States preloaded for each phase.");
 ABSL_FLAG(int32_t, rounds, 2, "Rounds of (raw devserver, sidecar) phases, interleaved.");
@@ -213,8 +213,8 @@ absl::StatusOr<SettledReports> ReadSettledReports(httplib::Client& health) {
   if (!response || response->status != 200) {
     return absl::UnavailableError("the sidecar's /metrics did not answer");
   }
-  absl::StatusOr<reliability::PrometheusSamples> samples =
-      reliability::PrometheusSamples::Parse(response->body);
+  absl::StatusOr<harness::PrometheusSamples> samples =
+      harness::PrometheusSamples::Parse(response->body);
   if (!samples.ok()) return samples.status();
   constexpr absl::string_view kReports = "exosphere_sidecar_reports_total";
   SettledReports reports;
@@ -239,8 +239,8 @@ int Run() {
   std::vector<std::string> devserver_argv = {BinaryNextToThisOne("exosphere-devserver"), "--listen",
                                              "127.0.0.1:0", "--api-key", "bench-key"};
   if (pin) devserver_argv.insert(devserver_argv.begin(), {"/usr/bin/taskset", "-c", "0"});
-  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> server =
-      testing::ChildProcess::Start({devserver_argv, {}, /*echo_stderr=*/true, "devserver"});
+  absl::StatusOr<std::unique_ptr<harness::ChildProcess>> server =
+      harness::ChildProcess::Start({devserver_argv, {}, /*echo_stderr=*/true, "devserver"});
   if (!server.ok()) return Fail(std::string(server.status().message()));
   absl::StatusOr<std::string> listening = (*server)->WaitForStdoutLine(
       [](const std::string& line) { return line.rfind("listening on http://", 0) == 0; },
@@ -255,10 +255,10 @@ int Run() {
   }
 
   // Removed with the socket when Run returns, whichever way.
-  absl::StatusOr<std::unique_ptr<testing::ScratchDir>> dir = testing::ScratchDir::Create();
+  absl::StatusOr<std::unique_ptr<harness::ScratchDir>> dir = harness::ScratchDir::Create();
   if (!dir.ok()) return Fail(std::string(dir.status().message()));
   const std::string socket = absl::StrCat("unix:", (*dir)->File("sidecar.sock"));
-  absl::StatusOr<std::unique_ptr<testing::ChildProcess>> sidecar = testing::ChildProcess::Start(
+  absl::StatusOr<std::unique_ptr<harness::ChildProcess>> sidecar = harness::ChildProcess::Start(
       {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
         absl::StrCat(batch), "--http-connections",
         absl::StrCat(absl::GetFlag(FLAGS_http_connections)), "--health-listen", "127.0.0.1:0",

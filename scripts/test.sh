@@ -1,28 +1,68 @@
 #!/usr/bin/env bash
-# Builds (incrementally), checks the C++ formatting, and runs every test: unit, end-to-end and
-# the quick reliability suite.
+# Runs every test once, as CI does, and prints how long each phase took:
+#   setup          packages, the Python stubs and the TypeScript client (scripts/setup.sh)
+#   format         the clang-format check
+#   build-asan     build-asan/: clang, ASan+UBSan, -Wthread-safety -Werror, every C++ test
+#   test-asan      the C++ tests (ctest label cpp: unit, end to end, reliability, fuzz replay)
+#   build-plain    build/: the product with GCC, as shipped, and the benchmarks
+#   test-plain     the Python, TypeScript, manifest and benchmark-smoke tests (the other labels),
+#                  which gain nothing from ASan, against the product binaries
+#   lint           clang-tidy on the production code, skipping files unchanged since a clean run
 #
-#   scripts/test.sh                        the normal build
-#   scripts/test.sh --sanitize address     under ASan+UBSan (build-asan/)
-#   scripts/test.sh --sanitize thread      under TSan (build-tsan/)
-# Extra arguments after -- go to ctest, e.g. scripts/test.sh -- -R Devserver
+#   scripts/test.sh                        all of the above
+#   scripts/test.sh --no-lint              without clang-tidy
+#   scripts/test.sh --sanitize thread      only the C++ tests, under TSan (build-tsan/)
+# Extra arguments after -- go to ctest, e.g. scripts/test.sh --no-lint -- -R Devserver
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-setup_args=()
-build_dir=$root/build
+sanitize=address
+lint=true
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --sanitize) setup_args=(--sanitize "$2"); build_dir=$root/build-${2/address/asan}; build_dir=${build_dir/thread/tsan}; shift 2 ;;
+    --sanitize) sanitize=$2; shift 2 ;;
+    --no-lint) lint=false; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+case $sanitize in
+  address) sanitizer_build=$root/build-asan ;;
+  thread) sanitizer_build=$root/build-tsan; lint=false ;;
+  *) echo "test.sh: --sanitize must be address or thread" >&2; exit 2 ;;
+esac
 
-"$root/scripts/setup.sh" "${setup_args[@]}"
+start=$SECONDS
+timings=()
+# phase NAME COMMAND...: runs COMMAND and prints how long it took.
+phase() {
+  local name=$1 began=$SECONDS
+  shift
+  echo "test.sh: ${name}..."
+  "$@"
+  timings+=("$(printf '%-12s %5d s' "$name" $((SECONDS - began)))")
+  echo "test.sh: ${name} done in $((SECONDS - began)) s"
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 suppressions=$root/tests/tsan.supp}
-"$root/scripts/check-format.sh"
-ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" "$@"
+ctest_args=(--output-on-failure -j "$(nproc)" "$@")
+
+phase setup "$root/scripts/setup.sh" --no-product
+phase format "$root/scripts/check-format.sh"
+phase "build-${sanitize/address/asan}" "$root/scripts/setup.sh" --no-deps --no-product \
+  --sanitize "$sanitize"
+phase "test-${sanitize/address/asan}" ctest --test-dir "$sanitizer_build" -L '^cpp$' "${ctest_args[@]}"
+if [[ $sanitize == address ]]; then
+  phase build-plain "$root/scripts/setup.sh" --no-deps
+  phase test-plain ctest --test-dir "$root/build" -LE '^cpp$' "${ctest_args[@]}"
+fi
+if $lint; then
+  phase lint "$root/scripts/tidy.py" --build-dir "$sanitizer_build"
+fi
+
+echo "test.sh: all green; time per phase:"
+printf '  %s\n' "${timings[@]}"
+printf '  %-12s %5d s\n' total $((SECONDS - start))

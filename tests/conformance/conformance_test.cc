@@ -19,7 +19,7 @@
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 #include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 #include <sys/stat.h>
@@ -27,8 +27,8 @@
 namespace exosphere {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
 using ::exosphere::testing::SidecarStack;
 using ::exosphere::testing::SourcePath;
 

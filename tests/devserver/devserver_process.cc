@@ -11,7 +11,7 @@ namespace exosphere::devserver::testing {
 
 absl::StatusOr<std::unique_ptr<DevserverProcess>> DevserverProcess::Start(
     const std::vector<std::string>& extra_args) {
-  exosphere::testing::ChildProcess::Options options;
+  exosphere::harness::ChildProcess::Options options;
   options.argv = {exosphere::testing::BinaryPath("exosphere-devserver"),
                   "--listen",
                   "127.0.0.1:0",
@@ -22,8 +22,8 @@ absl::StatusOr<std::unique_ptr<DevserverProcess>> DevserverProcess::Start(
   options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
   options.env = {{"STATE_MANAGER_SECRET", std::nullopt}, {"EXOSPHERE_API_KEY", std::nullopt}};
   options.label = "devserver";
-  absl::StatusOr<std::unique_ptr<exosphere::testing::ChildProcess>> process =
-      exosphere::testing::ChildProcess::Start(std::move(options));
+  absl::StatusOr<std::unique_ptr<exosphere::harness::ChildProcess>> process =
+      exosphere::harness::ChildProcess::Start(std::move(options));
   if (!process.ok()) return process.status();
   absl::StatusOr<std::string> line =
       (*process)->WaitForStdoutLine([](const std::string&) { return true; }, absl::Seconds(30));

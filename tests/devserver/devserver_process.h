@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 
 namespace exosphere::devserver::testing {
 
@@ -23,16 +23,16 @@ class DevserverProcess {
       const std::vector<std::string>& extra_args = {});
 
   int port() const { return port_; }
-  exosphere::testing::ChildProcess& process() { return *process_; }
+  exosphere::harness::ChildProcess& process() { return *process_; }
 
   // SIGTERM, then the exit status (as from waitpid).
   absl::StatusOr<int> Stop();
 
  private:
-  DevserverProcess(std::unique_ptr<exosphere::testing::ChildProcess> process, int port)
+  DevserverProcess(std::unique_ptr<exosphere::harness::ChildProcess> process, int port)
       : process_(std::move(process)), port_(port) {}
 
-  std::unique_ptr<exosphere::testing::ChildProcess> process_;
+  std::unique_ptr<exosphere::harness::ChildProcess> process_;
   int port_;
 };
 

@@ -14,15 +14,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "harness/child_process.h"
 #include "tests/devserver/devserver_e2e_fixture.h"
-#include "tests/support/child_process.h"
 #include <sys/wait.h>
 
 namespace exosphere::devserver::testing {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
 using ::testing::HasSubstr;
 
 // Runs the binary to completion; returns the wait status.

@@ -21,14 +21,14 @@
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
-#include "tests/support/scratch_dir.h"
+#include "harness/scratch_dir.h"
 #include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
 namespace {
 
-using ::exosphere::testing::ScratchDir;
+using ::exosphere::harness::ScratchDir;
 using ::exosphere::testing::SidecarStack;
 using ::testing::HasSubstr;
 

@@ -16,14 +16,14 @@
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 #include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
 namespace {
 
-using ::exosphere::testing::ChildProcess;
+using ::exosphere::harness::ChildProcess;
 using ::exosphere::testing::SidecarStack;
 
 constexpr char kApiKey[] = "sk-live-4f1d9c2e7a-api-key";

@@ -17,14 +17,14 @@
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
 using ::testing::HasSubstr;
 
 // Certificates for one test: a CA, a server certificate for 127.0.0.1 and a client certificate.

@@ -10,18 +10,18 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "harness/child_process.h"
+#include "harness/scratch_dir.h"
 #include "tests/reliability/proxy_test_peers.h"
-#include "tests/support/child_process.h"
-#include "tests/support/scratch_dir.h"
 #include "tests/support/status_matchers.h"
 #include <sys/wait.h>
 
 namespace exosphere::reliability {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
+using ::exosphere::harness::ScratchDir;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
-using ::exosphere::testing::ScratchDir;
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 

@@ -18,9 +18,9 @@
 namespace exosphere::reliability {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
+using ::exosphere::harness::ScratchDir;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
-using ::exosphere::testing::ScratchDir;
 using json::Json;
 
 constexpr char kListeningPrefix[] = "listening on ";
@@ -200,7 +200,7 @@ absl::Status ReliabilityStack::RestartSidecar() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PrometheusSamples> ReliabilityStack::SidecarMetrics() {
+absl::StatusOr<harness::PrometheusSamples> ReliabilityStack::SidecarMetrics() {
   httplib::Client client(sidecar_health_url_);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
@@ -210,7 +210,7 @@ absl::StatusOr<PrometheusSamples> ReliabilityStack::SidecarMetrics() {
         "GET ", sidecar_health_url_, "/metrics: ",
         result ? absl::StrCat("HTTP ", result->status) : httplib::to_string(result.error())));
   }
-  return PrometheusSamples::Parse(result->body);
+  return harness::PrometheusSamples::Parse(result->body);
 }
 
 absl::StatusOr<size_t> ReliabilityStack::StartWorker(const std::vector<std::string>& extra_flags) {

@@ -12,11 +12,11 @@
 #include "absl/time/time.h"
 
 #include "common/json_util.h"
+#include "harness/child_process.h"
+#include "harness/prometheus_samples.h"
+#include "harness/scratch_dir.h"
 #include "tests/reliability/devserver_rest.h"
 #include "tests/reliability/fault_proxy.h"
-#include "tests/reliability/prometheus_samples.h"
-#include "tests/support/child_process.h"
-#include "tests/support/scratch_dir.h"
 
 namespace exosphere::reliability {
 
@@ -98,11 +98,11 @@ class ReliabilityStack {
   // "http://127.0.0.1:PORT" of the current sidecar's /livez, /readyz and /metrics.
   const std::string& sidecar_health_url() const { return sidecar_health_url_; }
   // The current sidecar's /metrics. kUnavailable when it cannot be fetched.
-  absl::StatusOr<PrometheusSamples> SidecarMetrics();
+  absl::StatusOr<harness::PrometheusSamples> SidecarMetrics();
 
-  exosphere::testing::ChildProcess& devserver() { return *devserver_; }
+  exosphere::harness::ChildProcess& devserver() { return *devserver_; }
   // The current sidecar process (after a restart, the new one).
-  exosphere::testing::ChildProcess& sidecar() { return *sidecar_; }
+  exosphere::harness::ChildProcess& sidecar() { return *sidecar_; }
   bool SidecarRunning();
 
   // SIGKILL to the sidecar; returns once it is reaped.
@@ -114,7 +114,7 @@ class ReliabilityStack {
   absl::Status RestartSidecar();
 
   size_t worker_count() const { return workers_.size(); }
-  exosphere::testing::ChildProcess& worker(size_t index) { return *workers_.at(index); }
+  exosphere::harness::ChildProcess& worker(size_t index) { return *workers_.at(index); }
   // Starts one more worker with the common flags plus `extra_flags`, waits for `ready` and
   // returns its index.
   absl::StatusOr<size_t> StartWorker(const std::vector<std::string>& extra_flags = {});
@@ -157,12 +157,12 @@ class ReliabilityStack {
 
   const ReliabilityStackOptions options_;
   // Declared first so that it is removed after every process that uses it is gone.
-  std::unique_ptr<exosphere::testing::ScratchDir> dir_;
-  std::unique_ptr<exosphere::testing::ChildProcess> devserver_;
+  std::unique_ptr<exosphere::harness::ScratchDir> dir_;
+  std::unique_ptr<exosphere::harness::ChildProcess> devserver_;
   std::unique_ptr<FaultProxy> proxy_;
   std::unique_ptr<DevserverRest> rest_;
-  std::unique_ptr<exosphere::testing::ChildProcess> sidecar_;
-  std::vector<std::unique_ptr<exosphere::testing::ChildProcess>> workers_;
+  std::unique_ptr<exosphere::harness::ChildProcess> sidecar_;
+  std::vector<std::unique_ptr<exosphere::harness::ChildProcess>> workers_;
   std::vector<std::string> sidecar_argv_;
   std::string devserver_url_;
   std::string sidecar_address_;

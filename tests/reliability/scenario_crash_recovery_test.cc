@@ -98,7 +98,7 @@ TEST(ReliabilityScenarioTest, CrashRecoveryResendsJournaledResultsAndHandsBackCl
     ASSERT_OK(stack->proxy().AddRule(hold_claims));
     ASSERT_TRUE(stack->proxy().AwaitStats(
         [&](const FaultProxyStats& stats) { return stats.FaultsOfRule(hold) > 0; }, kWait));
-    ASSERT_OK_AND_ASSIGN(PrometheusSamples before_kill, stack->SidecarMetrics());
+    ASSERT_OK_AND_ASSIGN(harness::PrometheusSamples before_kill, stack->SidecarMetrics());
     const double journaled = before_kill.Sum("exosphere_sidecar_journal_live_entries");
     record.AddRecoveries("already_applied",
                          static_cast<int64_t>(before_kill.Sum("exosphere_sidecar_reports_total",
@@ -128,7 +128,7 @@ TEST(ReliabilityScenarioTest, CrashRecoveryResendsJournaledResultsAndHandsBackCl
         "entries), all reported %lld ms after it\n",
         round, held.size(), journaled,
         static_cast<long long>(absl::ToInt64Milliseconds(all_reported)));
-    ASSERT_OK_AND_ASSIGN(PrometheusSamples after, stack->SidecarMetrics());
+    ASSERT_OK_AND_ASSIGN(harness::PrometheusSamples after, stack->SidecarMetrics());
     record.AddRecoveries(
         "results_resent",
         static_cast<int64_t>(after.Sum("exosphere_sidecar_reports_total", {"result=\"resent\""})));
@@ -139,7 +139,7 @@ TEST(ReliabilityScenarioTest, CrashRecoveryResendsJournaledResultsAndHandsBackCl
   const FaultProxyStats stats = stack->proxy().Stats();
   EXPECT_TRUE(AllStatesTerminal(facts, stats, scale.states));
   record.AddRecoveries("handed_back", stats.TotalApplied(EndpointKind::kReEnqueueAfter));
-  ASSERT_OK_AND_ASSIGN(PrometheusSamples metrics, stack->SidecarMetrics());
+  ASSERT_OK_AND_ASSIGN(harness::PrometheusSamples metrics, stack->SidecarMetrics());
   record.AddRecoveries("already_applied",
                        static_cast<int64_t>(metrics.Sum("exosphere_sidecar_reports_total",
                                                         {"result=\"already_applied\""})));

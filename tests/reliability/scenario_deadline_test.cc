@@ -152,7 +152,7 @@ TEST(ReliabilityScenarioTest, DeadlineCancelsReportsErroredAndDiscardsTheLateRes
       EXPECT_TRUE(absl::StrContains(Text(state, "error"), message)) << state.dump();
     }
   }
-  ASSERT_OK_AND_ASSIGN(PrometheusSamples metrics, stack->SidecarMetrics());
+  ASSERT_OK_AND_ASSIGN(harness::PrometheusSamples metrics, stack->SidecarMetrics());
   const double deadline_errors =
       metrics.Sum("exosphere_sidecar_task_failures_total", {"reason=\"deadline_exceeded\""});
   EXPECT_GE(deadline_errors, static_cast<double>(2 * hang_runs.size() + late_runs.size()));

@@ -115,7 +115,7 @@ class StateManagerFaults {
   absl::StatusOr<absl::Duration> AwaitNoUnsentReports(absl::Time since) {
     const absl::Time deadline = absl::Now() + kWait;
     while (true) {
-      absl::StatusOr<PrometheusSamples> metrics = stack_.SidecarMetrics();
+      absl::StatusOr<harness::PrometheusSamples> metrics = stack_.SidecarMetrics();
       if (!metrics.ok()) return metrics.status();
       const double unsent = metrics->Sum(kUnsent);
       max_unsent_ = std::max(max_unsent_, unsent);
@@ -126,7 +126,7 @@ class StateManagerFaults {
   }
 
   absl::StatusOr<double> SampleUnsent() {
-    absl::StatusOr<PrometheusSamples> metrics = stack_.SidecarMetrics();
+    absl::StatusOr<harness::PrometheusSamples> metrics = stack_.SidecarMetrics();
     if (!metrics.ok()) return metrics.status();
     max_unsent_ = std::max(max_unsent_, metrics->Sum(kUnsent));
     return metrics->Sum("exosphere_sidecar_backpressure_waits_total");
@@ -237,7 +237,7 @@ TEST(ReliabilityScenarioTest, StateManagerFaultsAreRetriedAndBackPressureBoundsU
   EXPECT_TRUE(AllStatesTerminal(facts, stats, scale.states));
   // Back-pressure held: at most the cap plus what the slots were already running.
   EXPECT_LE(faults.max_unsent(), kMaxUnsentReports + kSlots);
-  ASSERT_OK_AND_ASSIGN(PrometheusSamples metrics, stack->SidecarMetrics());
+  ASSERT_OK_AND_ASSIGN(harness::PrometheusSamples metrics, stack->SidecarMetrics());
   // No report was given up.
   EXPECT_EQ(metrics.Sum("exosphere_sidecar_reports_total", {"result=\"rejected\""}), 0);
 

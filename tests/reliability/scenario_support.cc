@@ -114,7 +114,7 @@ absl::StatusOr<absl::Duration> AwaitProgress(FaultProxy& proxy, int64_t executed
   return absl::Now() - since;
 }
 
-std::vector<std::string> UnreportedTasksOf(exosphere::testing::ChildProcess& worker,
+std::vector<std::string> UnreportedTasksOf(exosphere::harness::ChildProcess& worker,
                                            const FaultProxyStats& stats) {
   std::set<std::string> ids;
   for (const std::string& line : worker.StdoutLines()) {
@@ -128,7 +128,7 @@ std::vector<std::string> UnreportedTasksOf(exosphere::testing::ChildProcess& wor
   return std::vector<std::string>(ids.begin(), ids.end());
 }
 
-size_t TasksStartedBy(exosphere::testing::ChildProcess& worker) {
+size_t TasksStartedBy(exosphere::harness::ChildProcess& worker) {
   const std::vector<std::string> lines = worker.StdoutLines();
   return static_cast<size_t>(std::count_if(lines.begin(), lines.end(), [](const std::string& line) {
     return absl::StartsWith(line, "task ");

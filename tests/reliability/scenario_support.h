@@ -11,9 +11,9 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
+#include "harness/child_process.h"
 #include "tests/reliability/fault_proxy.h"
 #include "tests/reliability/reliability_stack.h"
-#include "tests/support/child_process.h"
 #include <sys/types.h>
 
 // What the reliability scenarios of issue 4 (reliability_scenarios_test) share: their scale, the
@@ -82,11 +82,11 @@ absl::StatusOr<absl::Duration> AwaitProgress(FaultProxy& proxy, int64_t executed
 
 // The state ids a worker printed (`task NODE ID`) for which the proxy counted no finishing or
 // hand-back report: its tasks in flight, or finished a moment ago.
-std::vector<std::string> UnreportedTasksOf(exosphere::testing::ChildProcess& worker,
+std::vector<std::string> UnreportedTasksOf(exosphere::harness::ChildProcess& worker,
                                            const FaultProxyStats& stats);
 
 // The number of `task ...` lines a worker printed so far.
-size_t TasksStartedBy(exosphere::testing::ChildProcess& worker);
+size_t TasksStartedBy(exosphere::harness::ChildProcess& worker);
 
 // VmRSS of process `pid` in kB, from /proc/PID/status. kNotFound when it is gone.
 absl::StatusOr<int64_t> ReadRssKb(pid_t pid);

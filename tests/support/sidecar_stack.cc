@@ -14,7 +14,8 @@ constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 constexpr char kListeningPrefix[] = "listening on ";
 
 // The address after "listening on " in the first line a binary prints.
-absl::StatusOr<std::string> ListeningAddress(ChildProcess& process, const std::string& name) {
+absl::StatusOr<std::string> ListeningAddress(harness::ChildProcess& process,
+                                             const std::string& name) {
   absl::StatusOr<std::string> line = process.WaitForStdoutLine(
       [](const std::string& text) { return absl::StartsWith(text, kListeningPrefix); },
       kStartTimeout);
@@ -30,7 +31,7 @@ absl::StatusOr<std::string> ListeningAddress(ChildProcess& process, const std::s
 
 absl::StatusOr<std::unique_ptr<SidecarStack>> SidecarStack::Start(Options options) {
   std::unique_ptr<SidecarStack> stack(new SidecarStack());
-  absl::StatusOr<std::unique_ptr<ScratchDir>> dir = ScratchDir::Create();
+  absl::StatusOr<std::unique_ptr<harness::ScratchDir>> dir = harness::ScratchDir::Create();
   if (!dir.ok()) return dir.status();
   stack->dir_ = *std::move(dir);
 
@@ -38,13 +39,14 @@ absl::StatusOr<std::unique_ptr<SidecarStack>> SidecarStack::Start(Options option
       BinaryPath("exosphere-sidecar"),
       absl::StrCat("--listen=unix:", stack->dir_->File("sidecar.sock")), "--poll-interval-ms=50"};
   if (options.mode == Mode::kSeparateDevserver) {
-    ChildProcess::Options devserver;
+    harness::ChildProcess::Options devserver;
     devserver.argv = {BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
                       absl::StrCat("--api-key=", options.api_key)};
     devserver.argv.insert(devserver.argv.end(), options.devserver_flags.begin(),
                           options.devserver_flags.end());
     devserver.label = "devserver";
-    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(devserver);
+    absl::StatusOr<std::unique_ptr<harness::ChildProcess>> started =
+        harness::ChildProcess::Start(devserver);
     if (!started.ok()) return started.status();
     stack->devserver_ = *std::move(started);
     absl::StatusOr<std::string> url = ListeningAddress(*stack->devserver_, "exosphere-devserver");
@@ -68,11 +70,12 @@ absl::Status SidecarStack::StartSidecar() { return StartSidecar(sidecar_api_key_
 absl::Status SidecarStack::StartSidecar(const std::string& api_key) {
   sidecar_api_key_ = api_key;
   sidecar_.reset();
-  ChildProcess::Options sidecar;
+  harness::ChildProcess::Options sidecar;
   sidecar.argv = sidecar_argv_;
   sidecar.env["EXOSPHERE_API_KEY"] = api_key;
   sidecar.label = "sidecar";
-  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(sidecar);
+  absl::StatusOr<std::unique_ptr<harness::ChildProcess>> started =
+      harness::ChildProcess::Start(sidecar);
   if (!started.ok()) return started.status();
   sidecar_ = *std::move(started);
   absl::StatusOr<std::string> address = ListeningAddress(*sidecar_, "exosphere-sidecar");
@@ -82,9 +85,9 @@ absl::Status SidecarStack::StartSidecar(const std::string& api_key) {
 }
 
 SidecarStack::~SidecarStack() {
-  // A graceful stop first, so that the processes flush and exit on their own; ChildProcess kills
-  // and reaps whatever is still running.
-  for (ChildProcess* process : {sidecar_.get(), devserver_.get()}) {
+  // A graceful stop first, so that the processes flush and exit on their own; harness::ChildProcess
+  // kills and reaps whatever is still running.
+  for (harness::ChildProcess* process : {sidecar_.get(), devserver_.get()}) {
     if (process == nullptr || !process->Running()) continue;
     process->Signal(SIGTERM);
     (void)process->Wait(absl::Seconds(5));

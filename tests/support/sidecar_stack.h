@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#include "tests/support/child_process.h"
-#include "tests/support/scratch_dir.h"
+#include "harness/child_process.h"
+#include "harness/scratch_dir.h"
 
 namespace exosphere::testing {
 
@@ -41,11 +41,11 @@ class SidecarStack {
 
   // "unix:/.../sidecar.sock", as the sidecar reported it.
   const std::string& sidecar_address() const { return sidecar_address_; }
-  ChildProcess& sidecar() { return *sidecar_; }
+  harness::ChildProcess& sidecar() { return *sidecar_; }
   // Null in kEmbeddedDevserver mode.
-  ChildProcess* devserver() { return devserver_.get(); }
+  harness::ChildProcess* devserver() { return devserver_.get(); }
   // Holds the sidecar's socket; tests may put their own files next to it.
-  const ScratchDir& dir() const { return *dir_; }
+  const harness::ScratchDir& dir() const { return *dir_; }
 
   // Starts a new sidecar with the same flags and socket. A sidecar still running is killed first
   // (SIGKILL), since two cannot listen on one socket.
@@ -57,9 +57,9 @@ class SidecarStack {
   SidecarStack() = default;
 
   // Declared first so that the processes using it are gone before it is removed.
-  std::unique_ptr<ScratchDir> dir_;
-  std::unique_ptr<ChildProcess> devserver_;
-  std::unique_ptr<ChildProcess> sidecar_;
+  std::unique_ptr<harness::ScratchDir> dir_;
+  std::unique_ptr<harness::ChildProcess> devserver_;
+  std::unique_ptr<harness::ChildProcess> sidecar_;
   std::vector<std::string> sidecar_argv_;
   std::string sidecar_api_key_;
   std::string sidecar_address_;

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 #include "tests/support/sidecar_stack.h"
 #include "tests/support/status_matchers.h"
 #include <sys/wait.h>
@@ -19,8 +19,8 @@
 namespace exosphere::client {
 namespace {
 
+using ::exosphere::harness::ChildProcess;
 using ::exosphere::testing::BinaryPath;
-using ::exosphere::testing::ChildProcess;
 using ::exosphere::testing::SidecarStack;
 using ::testing::AllOf;
 using ::testing::Contains;

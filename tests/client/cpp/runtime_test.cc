@@ -16,9 +16,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "harness/scratch_dir.h"
 #include "tests/client/cpp/fake_node_host.h"
 #include "tests/client/cpp/fake_sidecar_server.h"
-#include "tests/support/scratch_dir.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere::client {
@@ -28,8 +28,8 @@ namespace v1 = ::exosphere::sidecar::v1;
 using ::exosphere::client::testing::FakeNodeHost;
 using ::exosphere::client::testing::FakeSidecarServer;
 using ::exosphere::client::testing::FakeWorkerConnection;
+using ::exosphere::harness::ScratchDir;
 using ::exosphere::testing::IsOk;
-using ::exosphere::testing::ScratchDir;
 using ::exosphere::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;

@@ -1,11 +1,11 @@
-#include "tests/reliability/prometheus_samples.h"
+#include "harness/prometheus_samples.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 #include "tests/support/status_matchers.h"
 
-namespace exosphere::reliability {
+namespace exosphere::harness {
 namespace {
 
 using ::exosphere::testing::StatusIs;
@@ -34,4 +34,4 @@ TEST(PrometheusSamplesTest, ASampleWithoutANumberIsAnError) {
 }
 
 }  // namespace
-}  // namespace exosphere::reliability
+}  // namespace exosphere::harness

@@ -1,5 +1,5 @@
-#ifndef EXOSPHERE_TESTS_SUPPORT_CHILD_PROCESS_H_
-#define EXOSPHERE_TESTS_SUPPORT_CHILD_PROCESS_H_
+#ifndef EXOSPHERE_HARNESS_CHILD_PROCESS_H_
+#define EXOSPHERE_HARNESS_CHILD_PROCESS_H_
 
 #include <functional>
 #include <map>
@@ -15,7 +15,7 @@
 
 #include <sys/types.h>
 
-namespace exosphere::testing {
+namespace exosphere::harness {
 
 // A child process for end-to-end tests: started with a clean pipe for stdout and stderr each,
 // killed with SIGKILL if the test process dies (PR_SET_PDEATHSIG), and always reaped: the
@@ -83,6 +83,6 @@ std::string BinaryPath(const std::string& name);
 // Path inside the source tree (EXOSPHERE_SOURCE_DIR, else the tree this build came from).
 std::string SourcePath(const std::string& relative);
 
-}  // namespace exosphere::testing
+}  // namespace exosphere::harness
 
-#endif  // EXOSPHERE_TESTS_SUPPORT_CHILD_PROCESS_H_
+#endif  // EXOSPHERE_HARNESS_CHILD_PROCESS_H_

@@ -1,5 +1,5 @@
-#ifndef EXOSPHERE_TESTS_RELIABILITY_PROMETHEUS_SAMPLES_H_
-#define EXOSPHERE_TESTS_RELIABILITY_PROMETHEUS_SAMPLES_H_
+#ifndef EXOSPHERE_HARNESS_PROMETHEUS_SAMPLES_H_
+#define EXOSPHERE_HARNESS_PROMETHEUS_SAMPLES_H_
 
 #include <map>
 #include <string>
@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace exosphere::reliability {
+namespace exosphere::harness {
 
 // The samples of a Prometheus text exposition (the sidecar's /metrics), by series
 // ("name{label=\"value\",...}" as written, or "name"). A plain value; not thread-safe.
@@ -28,6 +28,6 @@ class PrometheusSamples {
   std::map<std::string, double> series_;
 };
 
-}  // namespace exosphere::reliability
+}  // namespace exosphere::harness
 
-#endif  // EXOSPHERE_TESTS_RELIABILITY_PROMETHEUS_SAMPLES_H_
+#endif  // EXOSPHERE_HARNESS_PROMETHEUS_SAMPLES_H_

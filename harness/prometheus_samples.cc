@@ -1,4 +1,4 @@
-#include "tests/reliability/prometheus_samples.h"
+#include "harness/prometheus_samples.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace exosphere::reliability {
+namespace exosphere::harness {
 
 absl::StatusOr<PrometheusSamples> PrometheusSamples::Parse(absl::string_view text) {
   PrometheusSamples samples;
@@ -40,4 +40,4 @@ double PrometheusSamples::Sum(absl::string_view name,
   return sum;
 }
 
-}  // namespace exosphere::reliability
+}  // namespace exosphere::harness

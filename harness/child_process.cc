@@ -1,4 +1,4 @@
-#include "tests/support/child_process.h"
+#include "harness/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace exosphere::testing {
+namespace exosphere::harness {
 namespace {
 
 std::vector<std::string> BuildEnvironment(
@@ -228,4 +228,4 @@ std::string SourcePath(const std::string& relative) {
   return absl::StrCat(dir != nullptr ? dir : EXOSPHERE_DEFAULT_SOURCE_DIR, "/", relative);
 }
 
-}  // namespace exosphere::testing
+}  // namespace exosphere::harness

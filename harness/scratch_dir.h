@@ -1,5 +1,5 @@
-#ifndef EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_
-#define EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_
+#ifndef EXOSPHERE_HARNESS_SCRATCH_DIR_H_
+#define EXOSPHERE_HARNESS_SCRATCH_DIR_H_
 
 #include <memory>
 #include <string>
@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace exosphere::testing {
+namespace exosphere::harness {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction. Its path
 // is short enough for unix socket paths (108 bytes). Not thread-safe.
@@ -28,6 +28,6 @@ class ScratchDir {
   const std::string path_;
 };
 
-}  // namespace exosphere::testing
+}  // namespace exosphere::harness
 
-#endif  // EXOSPHERE_TESTS_SUPPORT_SCRATCH_DIR_H_
+#endif  // EXOSPHERE_HARNESS_SCRATCH_DIR_H_

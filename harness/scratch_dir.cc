@@ -1,4 +1,4 @@
-#include "tests/support/scratch_dir.h"
+#include "harness/scratch_dir.h"
 
 #include <stdlib.h>
 
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace exosphere::testing {
+namespace exosphere::harness {
 
 absl::StatusOr<std::unique_ptr<ScratchDir>> ScratchDir::Create() {
   const char* base = std::getenv("TMPDIR");
@@ -30,4 +30,4 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-}  // namespace exosphere::testing
+}  // namespace exosphere::harness

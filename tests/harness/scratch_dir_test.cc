@@ -1,4 +1,4 @@
-#include "tests/support/scratch_dir.h"
+#include "harness/scratch_dir.h"
 
 #include <stdlib.h>
 
@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace exosphere::testing {
+namespace exosphere::harness {
 namespace {
 
 using ::testing::HasSubstr;
@@ -84,4 +84,4 @@ TEST(ScratchDirTest, ExplainsWhyItCannotCreateTheDirectory) {
 }
 
 }  // namespace
-}  // namespace exosphere::testing
+}  // namespace exosphere::harness
