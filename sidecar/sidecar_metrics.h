@@ -33,7 +33,7 @@ class SidecarMetrics {
   void TaskFinished(absl::string_view ns, absl::string_view node, Outcome outcome,
                     std::optional<absl::Duration> duration);
   // Why the sidecar itself reported a state errored: invalid_result, invalid_inputs,
-  // deadline_exceeded, workers_lost, secrets, malformed_state.
+  // deadline_exceeded, worker_lost, secrets, malformed_state.
   void TaskFailed(absl::string_view ns, absl::string_view node, absl::string_view reason);
   // One HTTP exchange with the state manager; `http_status` 0 when there was no response.
   void StateManagerRequest(absl::string_view endpoint, int http_status, absl::Duration latency);
