@@ -48,8 +48,9 @@ def project_dependencies(build_dir, output):
     """The project files (relative paths) ninja recorded as inputs of `output`, or None."""
     result = subprocess.run(["ninja", "-C", str(build_dir), "-t", "deps", output],
                             capture_output=True, text=True)
-    if result.returncode != 0 or "deps not found" in result.stdout or not result.stdout:
-        return None
+    header = result.stdout.partition("\n")[0]
+    if result.returncode != 0 or "(VALID)" not in header:
+        return None  # not built, or built before its last change: lint it, uncached
     deps = set()
     for line in result.stdout.splitlines()[1:]:
         path = line.strip()

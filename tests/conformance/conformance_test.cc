@@ -27,10 +27,10 @@
 namespace exosphere {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
-using ::exosphere::testing::BinaryPath;
+using ::exosphere::harness::SourcePath;
 using ::exosphere::testing::SidecarStack;
-using ::exosphere::testing::SourcePath;
 
 std::string FindInPath(const std::string& program) {
   const char* path = std::getenv("PATH");

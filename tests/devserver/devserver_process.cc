@@ -12,7 +12,7 @@ namespace exosphere::devserver::testing {
 absl::StatusOr<std::unique_ptr<DevserverProcess>> DevserverProcess::Start(
     const std::vector<std::string>& extra_args) {
   exosphere::harness::ChildProcess::Options options;
-  options.argv = {exosphere::testing::BinaryPath("exosphere-devserver"),
+  options.argv = {exosphere::harness::BinaryPath("exosphere-devserver"),
                   "--listen",
                   "127.0.0.1:0",
                   "--api-key",

@@ -21,8 +21,8 @@
 namespace exosphere::devserver::testing {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
-using ::exosphere::testing::BinaryPath;
 using ::testing::HasSubstr;
 
 // Runs the binary to completion; returns the wait status.

@@ -23,8 +23,8 @@
 namespace exosphere {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
-using ::exosphere::testing::BinaryPath;
 using ::testing::HasSubstr;
 
 // Certificates for one test: a CA, a server certificate for 127.0.0.1 and a client certificate.

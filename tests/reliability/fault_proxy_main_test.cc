@@ -19,9 +19,9 @@
 namespace exosphere::reliability {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
 using ::exosphere::harness::ScratchDir;
-using ::exosphere::testing::BinaryPath;
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 

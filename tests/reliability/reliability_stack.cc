@@ -18,9 +18,9 @@
 namespace exosphere::reliability {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
 using ::exosphere::harness::ScratchDir;
-using ::exosphere::testing::BinaryPath;
 using json::Json;
 
 constexpr char kListeningPrefix[] = "listening on ";

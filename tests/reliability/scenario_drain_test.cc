@@ -104,7 +104,7 @@ TEST(ReliabilityScenarioTest, DrainOnSignalFinishesOrHandsBackEveryTaskAndExitsZ
       // The second signal once the first one is being handled (the sidecar says it drains).
       const absl::Time drain_deadline = absl::Now() + kWait;
       while (true) {
-        absl::StatusOr<PrometheusSamples> metrics = stack->SidecarMetrics();
+        absl::StatusOr<harness::PrometheusSamples> metrics = stack->SidecarMetrics();
         ASSERT_OK(metrics.status());
         if (metrics->Sum("exosphere_sidecar_draining") == 1) break;
         ASSERT_LT(absl::Now(), drain_deadline);

@@ -56,7 +56,7 @@ constexpr int64_t kRssMarginKb = 8 * 1024;
 absl::Status AwaitStreams(ReliabilityStack& stack, int streams) {
   const absl::Time deadline = absl::Now() + kWait;
   while (true) {
-    absl::StatusOr<PrometheusSamples> metrics = stack.SidecarMetrics();
+    absl::StatusOr<harness::PrometheusSamples> metrics = stack.SidecarMetrics();
     if (!metrics.ok()) return metrics.status();
     if (metrics->Sum("exosphere_sidecar_worker_streams") == streams) return absl::OkStatus();
     if (absl::Now() > deadline) {

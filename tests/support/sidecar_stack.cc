@@ -36,11 +36,11 @@ absl::StatusOr<std::unique_ptr<SidecarStack>> SidecarStack::Start(Options option
   stack->dir_ = *std::move(dir);
 
   std::vector<std::string> sidecar_argv = {
-      BinaryPath("exosphere-sidecar"),
+      harness::BinaryPath("exosphere-sidecar"),
       absl::StrCat("--listen=unix:", stack->dir_->File("sidecar.sock")), "--poll-interval-ms=50"};
   if (options.mode == Mode::kSeparateDevserver) {
     harness::ChildProcess::Options devserver;
-    devserver.argv = {BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
+    devserver.argv = {harness::BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
                       absl::StrCat("--api-key=", options.api_key)};
     devserver.argv.insert(devserver.argv.end(), options.devserver_flags.begin(),
                           options.devserver_flags.end());

@@ -19,8 +19,8 @@
 namespace exosphere::client {
 namespace {
 
+using ::exosphere::harness::BinaryPath;
 using ::exosphere::harness::ChildProcess;
-using ::exosphere::testing::BinaryPath;
 using ::exosphere::testing::SidecarStack;
 using ::testing::AllOf;
 using ::testing::Contains;
