@@ -45,6 +45,21 @@ phase() {
   echo "test.sh: ${name} done in $((SECONDS - began)) s"
 }
 
+# ccache_totals: "hits misses" of the compiler cache so far ("0 0" without ccache).
+ccache_totals() {
+  command -v ccache >/dev/null || { echo "0 0"; return; }
+  ccache --print-stats | awk '$1 ~ /_cache_hit$/ { h += $2 } $1 == "cache_miss" { m += $2 }
+    END { print h + 0, m + 0 }'
+}
+# build_phase NAME COMMAND...: a phase that compiles; also says how much came from ccache.
+build_phase() {
+  local before after
+  read -ra before < <(ccache_totals)
+  phase "$@"
+  read -ra after < <(ccache_totals)
+  echo "test.sh: ${1}: $((after[0] - before[0])) objects from ccache, $((after[1] - before[1])) compiled"
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 suppressions=$root/tests/tsan.supp}
@@ -52,11 +67,11 @@ ctest_args=(--output-on-failure -j "$(nproc)" "$@")
 
 phase setup "$root/scripts/setup.sh" --no-product
 phase format "$root/scripts/check-format.sh"
-phase "build-${sanitize/address/asan}" "$root/scripts/setup.sh" --no-deps --no-product \
+build_phase "build-${sanitize/address/asan}" "$root/scripts/setup.sh" --no-deps --no-product \
   --sanitize "$sanitize"
 phase "test-${sanitize/address/asan}" ctest --test-dir "$sanitizer_build" -L '^cpp$' "${ctest_args[@]}"
 if [[ $sanitize == address ]]; then
-  phase build-plain "$root/scripts/setup.sh" --no-deps
+  build_phase build-plain "$root/scripts/setup.sh" --no-deps
   phase test-plain ctest --test-dir "$root/build" -LE '^cpp$' "${ctest_args[@]}"
 fi
 if $lint; then
