@@ -36,9 +36,11 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPI
   -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
 cmake --build "$build" --target "${targets[@]}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$build/artifacts"
+# Each session's finds stay in build-fuzz/sessions/<target>/ until the next run, also when one
+# fails, so that they can be merged by hand (see tests/fuzz/README.md).
+work=$build/sessions
+rm -rf "$work"
+mkdir -p "$work" "$build/artifacts"
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # session TARGET: one libFuzzer run; its log is $work/TARGET.log.
