@@ -87,6 +87,9 @@ if $deps; then prepare_clients; fi
 # relative to the clone), and 5 GB holds the three builds several times over.
 export CCACHE_BASEDIR=$root
 export CCACHE_NOHASHDIR=1
+# The test binaries reuse a precompiled header (tests/support/CMakeLists.txt); ccache caches the
+# files that use one only with these.
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 command -v ccache >/dev/null && ccache --max-size=5G >/dev/null
 
 if $product; then
