@@ -131,6 +131,27 @@ void RegisterSensitiveValue(std::string value) {
   output.sensitive_values.push_back(std::move(value));
 }
 
+namespace {
+
+void RedactLocked(const Output& output, std::string& text)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(output.mu) {
+  for (const std::string& value : output.sensitive_values) {
+    if (text.find(value) != std::string::npos) {
+      text = absl::StrReplaceAll(text, {{value, kRedacted}});
+    }
+  }
+}
+
+}  // namespace
+
+std::string Redact(absl::string_view text) {
+  std::string redacted(text);
+  Output& output = GetOutput();
+  absl::MutexLock lock(&output.mu);
+  RedactLocked(output, redacted);
+  return redacted;
+}
+
 void SetSink(Sink sink) {
   Output& output = GetOutput();
   absl::MutexLock lock(&output.mu);
@@ -145,11 +166,7 @@ void Write(Level level, absl::string_view event, absl::string_view message,
                          : FormatText(now, level, event, message, fields);
   Output& output = GetOutput();
   absl::MutexLock lock(&output.mu);
-  for (const std::string& value : output.sensitive_values) {
-    if (line.find(value) != std::string::npos) {
-      line = absl::StrReplaceAll(line, {{value, kRedacted}});
-    }
-  }
+  RedactLocked(output, line);
   if (output.sink) {
     output.sink(line);
     return;

@@ -37,6 +37,9 @@ bool IsEnabled(Level level);
 // Every later log line has each occurrence of `value` replaced by "[redacted]". Values shorter
 // than 4 characters are ignored (masking them would garble ordinary text).
 void RegisterSensitiveValue(std::string value);
+// `text` with every registered sensitive value replaced by "[redacted]": the one redaction for
+// every text that leaves the process (log lines, statuses, messages to peers, metrics).
+std::string Redact(absl::string_view text);
 
 // Replaces the stderr writer; the sink receives one complete line without the trailing newline.
 // Pass nullptr to restore stderr.

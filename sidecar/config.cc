@@ -81,6 +81,8 @@ absl::Status ValidateConfig(const SidecarConfig& config) {
        "--http-connections must be between 1 and 256"},
       {config.max_message_bytes >= 1024, "--max-message-bytes must be at least 1024"},
       {config.max_streams >= 1, "--max-streams must be at least 1"},
+      {config.hello_timeout >= absl::Milliseconds(100), "--hello-timeout-ms must be at least 100"},
+      {config.max_report_bytes >= uint64_t{64} * 1024, "--max-report-bytes must be at least 65536"},
       {config.max_unsent_reports >= 1, "--max-unsent-reports must be at least 1"},
       {config.max_worker_losses >= 1, "--max-worker-losses must be at least 1"},
       {config.reconnect_grace >= absl::ZeroDuration(), "--reconnect-grace-ms must not be negative"},
@@ -107,6 +109,8 @@ std::string DescribeConfig(const SidecarConfig& config) {
       " http_connect_timeout=", Millis(config.http_connect_timeout),
       " http_connections=", config.http_connections,
       " max_message_bytes=", config.max_message_bytes, " max_streams=", config.max_streams,
+      " hello_timeout=", Millis(config.hello_timeout),
+      " max_report_bytes=", config.max_report_bytes,
       " worker_token=", config.worker_token.empty() ? "unset" : "set",
       " default_deadline=", Millis(config.default_deadline),
       " max_unsent_reports=", config.max_unsent_reports,
@@ -122,12 +126,15 @@ std::string DescribeConfig(const SidecarConfig& config) {
                                       : absl::StrCat(" client_cert=", config.client_cert_file));
 }
 
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path, KeyFileKind kind) {
+  const absl::string_view what = kind == KeyFileKind::kApiKey
+                                     ? "API key file (--api-key-file)"
+                                     : "worker token file (--worker-token-file)";
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     const int error = errno;
     const std::string message =
-        absl::StrCat("cannot read API key file ", path, ": ", std::strerror(error));
+        absl::StrCat("cannot read the ", what, " ", path, ": ", std::strerror(error));
     if (error == EACCES) return absl::PermissionDeniedError(message);
     return absl::NotFoundError(message);
   }
@@ -135,7 +142,7 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   contents << file.rdbuf();
   std::string key(absl::StripAsciiWhitespace(contents.str()));
   if (key.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("API key file ", path, " is empty"));
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " ", path, " is empty"));
   }
   return key;
 }

@@ -31,6 +31,8 @@ struct SidecarConfig {
   std::string default_namespace = "default";
   uint32_t max_message_bytes = 4 << 20;
   int max_streams = 1000;
+  // A stream that sends no Hello within this time is ended (it holds a --max-streams slot).
+  absl::Duration hello_timeout = absl::Seconds(10);
   std::string worker_token;
   absl::Duration default_deadline = absl::ZeroDuration();
 
@@ -38,6 +40,9 @@ struct SidecarConfig {
   absl::Duration poll_interval = absl::Seconds(1);
   int max_batch = 16;
   uint64_t max_unsent_reports = 10000;
+  // Largest report body sent to the state manager; a larger result is refused at once
+  // (ResultRejected INVALID_RESULT) and reported errored. Matches the devserver's body limit.
+  uint64_t max_report_bytes = 8 << 20;
 
   // Recovery.
   int max_worker_losses = 3;
@@ -65,9 +70,14 @@ absl::Status ValidateConfig(const SidecarConfig& config);
 // whether they are set.
 std::string DescribeConfig(const SidecarConfig& config);
 
-// The API key from a file (a mounted Kubernetes secret): contents without surrounding whitespace.
-// kNotFound / kPermissionDenied / kInvalidArgument (empty file) with the path in the message.
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
+// Which secret a key file holds, as its errors name it.
+enum class KeyFileKind { kApiKey, kWorkerToken };
+
+// A secret from a file (a mounted Kubernetes secret): contents without surrounding whitespace.
+// kNotFound / kPermissionDenied / kInvalidArgument (empty file) with the path and the flag that
+// names the file in the message.
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path,
+                                        KeyFileKind kind = KeyFileKind::kApiKey);
 
 // Turns a listen setting into a gRPC address: "unix:/path" for sockets, "host:port" for TCP.
 std::string GrpcListenAddress(const std::string& listen);

@@ -72,7 +72,16 @@ GraphsService::GraphsService(StateManagerClient& client, ThreadPool& pool, Sched
       pool_(pool),
       scheduler_(scheduler),
       options_(std::move(options)),
+      token_(options_.worker_token),
       on_trigger_(std::move(on_trigger)) {}
+
+bool GraphsService::Unauthenticated(grpc::CallbackServerContext* context,
+                                    grpc::ServerUnaryReactor* reactor) const {
+  grpc::Status admitted = token_.Admit(*context);
+  if (admitted.ok()) return false;
+  reactor->Finish(std::move(admitted));
+  return true;
+}
 
 std::string GraphsService::Namespace(const std::string& requested) const {
   return requested.empty() ? options_.default_namespace : requested;
@@ -131,6 +140,7 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
                                                      const v1::UpsertGraphRequest* request,
                                                      v1::Graph* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   if (absl::Status valid = CheckName("namespace", ns); !valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
@@ -185,6 +195,7 @@ grpc::ServerUnaryReactor* GraphsService::GetGraph(grpc::CallbackServerContext* c
                                                   const v1::GetGraphRequest* request,
                                                   v1::Graph* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
@@ -202,6 +213,7 @@ grpc::ServerUnaryReactor* GraphsService::TriggerRun(grpc::CallbackServerContext*
                                                     const v1::TriggerRunRequest* request,
                                                     v1::TriggerRunResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
     reactor->Finish(ToGrpcStatus(valid));
@@ -225,6 +237,7 @@ grpc::ServerUnaryReactor* GraphsService::ListRuns(grpc::CallbackServerContext* c
                                                   const v1::ListRunsRequest* request,
                                                   v1::ListRunsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   const uint32_t page = request->page() == 0 ? 1 : request->page();
   const uint32_t size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
@@ -251,6 +264,7 @@ grpc::ServerUnaryReactor* GraphsService::GetRunStates(grpc::CallbackServerContex
                                                       const v1::GetRunStatesRequest* request,
                                                       v1::RunStates* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   pool_.Submit([=] {
     absl::StatusOr<json::Json> document = client_.GetRunGraph(ns, request->run_id());
@@ -275,6 +289,7 @@ grpc::ServerUnaryReactor* GraphsService::WaitForRun(grpc::CallbackServerContext*
                                                     const v1::WaitForRunRequest* request,
                                                     v1::RunStates* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
   const absl::Duration timeout = request->timeout_ms() > 0
                                      ? absl::Milliseconds(request->timeout_ms())

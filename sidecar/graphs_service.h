@@ -11,11 +11,14 @@
 #include "common/thread_pool.h"
 #include "exosphere/sidecar/v1/graphs.grpc.pb.h"
 #include "sidecar/state_manager_client.h"
+#include "sidecar/worker_token.h"
 
 namespace exosphere::sidecar {
 
 struct GraphsServiceOptions {
   std::string default_namespace;
+  // When set, every call must carry it as `x-exosphere-worker-token` metadata.
+  std::string worker_token;
   // First and longest pause between two checks while waiting (validation, run completion).
   absl::Duration min_check_interval = absl::Milliseconds(25);
   absl::Duration max_check_interval = absl::Seconds(1);
@@ -57,6 +60,9 @@ class GraphsService final : public v1::Graphs::CallbackService {
   void Repeat(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
               absl::Time deadline, std::function<bool()> step, std::string timeout_message,
               absl::Duration interval);
+  // Ends the call with UNAUTHENTICATED unless the caller has the worker token; true if it did.
+  bool Unauthenticated(grpc::CallbackServerContext* context,
+                       grpc::ServerUnaryReactor* reactor) const;
   absl::StatusOr<v1::Graph> ReadGraph(const std::string& ns, const std::string& graph_name);
   absl::Status FetchDetails(const std::string& ns, v1::RunStates& states);
   std::string Namespace(const std::string& requested) const;
@@ -65,6 +71,7 @@ class GraphsService final : public v1::Graphs::CallbackService {
   ThreadPool& pool_;
   Scheduler& scheduler_;
   const GraphsServiceOptions options_;
+  const WorkerTokenCheck token_;
   const std::function<void(const std::string&)> on_trigger_;
 };
 

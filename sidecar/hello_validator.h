@@ -13,10 +13,16 @@
 
 namespace exosphere::sidecar {
 
+// What a Hello may declare: what the state manager accepts when the nodes are registered (a node
+// schema is stored as a MongoDB document, which nests at most 100 levels) and what keeps one
+// worker from exhausting the sidecar. node_host.proto states the same numbers.
 struct HelloLimits {
   std::string default_namespace;
-  uint32_t max_slots = 10000;
+  uint32_t max_slots = 10000;  // also the bound of SetSlots
   size_t max_nodes = 1000;
+  size_t max_fields = 1000;  // per list (input, output, secret fields) of a node
+  size_t max_schema_bytes = 64 * 1024;
+  int max_schema_depth = 32;
   // Deadline applied to nodes that declare none; zero for none.
   absl::Duration default_deadline = absl::ZeroDuration();
   absl::Duration max_deadline = absl::Hours(24 * 7);

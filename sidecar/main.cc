@@ -45,6 +45,9 @@ ABSL_FLAG(std::string, default_namespace, "default",
           "Env: EXOSPHERE_NAMESPACE.");
 ABSL_FLAG(uint32_t, max_message_bytes, 4 << 20, "Largest message accepted from a worker.");
 ABSL_FLAG(int32_t, max_streams, 1000, "Most worker streams served at once.");
+ABSL_FLAG(int64_t, hello_timeout_ms, 10'000,
+          "A worker stream that sends no Hello within this time is ended with DEADLINE_EXCEEDED "
+          "(it would hold one of --max-streams).");
 ABSL_FLAG(std::string, worker_token_file, "",
           "File holding a token workers must send as x-exosphere-worker-token metadata. "
           "Env: EXOSPHERE_WORKER_TOKEN_FILE.");
@@ -56,6 +59,9 @@ ABSL_FLAG(int64_t, poll_interval_ms, 1'000,
 ABSL_FLAG(int32_t, max_batch, 16, "Most states claimed by one poll. Env: EXOSPHERE_MAX_BATCH.");
 ABSL_FLAG(uint64_t, max_unsent_reports, 10'000,
           "Stop claiming while this many reports wait to be delivered (back-pressure).");
+ABSL_FLAG(uint64_t, max_report_bytes, 8 << 20,
+          "Largest report body sent to the state manager (set it to the server's body limit); a "
+          "larger result is refused with ResultRejected INVALID_RESULT and reported errored.");
 ABSL_FLAG(int32_t, max_worker_losses, 3,
           "A task in flight on this many workers that were lost is reported errored.");
 ABSL_FLAG(int64_t, reconnect_grace_ms, 10'000,
@@ -169,10 +175,12 @@ int Run(int argc, char** argv) {
   config.default_namespace = absl::GetFlag(FLAGS_default_namespace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.max_streams = absl::GetFlag(FLAGS_max_streams);
+  config.hello_timeout = Millis(absl::GetFlag(FLAGS_hello_timeout_ms));
   config.default_deadline = Millis(absl::GetFlag(FLAGS_default_deadline_ms));
   config.poll_interval = Millis(absl::GetFlag(FLAGS_poll_interval_ms));
   config.max_batch = absl::GetFlag(FLAGS_max_batch);
   config.max_unsent_reports = absl::GetFlag(FLAGS_max_unsent_reports);
+  config.max_report_bytes = absl::GetFlag(FLAGS_max_report_bytes);
   config.max_worker_losses = absl::GetFlag(FLAGS_max_worker_losses);
   config.reconnect_grace = Millis(absl::GetFlag(FLAGS_reconnect_grace_ms));
   config.handback_delay = Millis(absl::GetFlag(FLAGS_handback_delay_ms));
@@ -184,7 +192,7 @@ int Run(int argc, char** argv) {
   config.dev_listen = absl::GetFlag(FLAGS_dev_listen);
   config.dev_db = absl::GetFlag(FLAGS_dev_db);
   if (const std::string token_file = absl::GetFlag(FLAGS_worker_token_file); !token_file.empty()) {
-    absl::StatusOr<std::string> token = ReadKeyFile(token_file);
+    absl::StatusOr<std::string> token = ReadKeyFile(token_file, KeyFileKind::kWorkerToken);
     if (!token.ok()) return Fail(token.status());
     config.worker_token = *token;
   }

@@ -43,7 +43,7 @@ void Registrar::Attempt(const Key& key) {
   {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_.at(key);
-    if (status.ok()) {
+    if (status.ok() || IsPermanentRegistrationFailure(status)) {
       entry.backoff.Reset();
       newer_waiting = entry.latest.generation > request.generation;
       entry.busy = newer_waiting;
@@ -51,6 +51,7 @@ void Registrar::Attempt(const Key& key) {
       outcome.retry_in = entry.backoff.Next();
     }
   }
+  const bool retry = !status.ok() && !IsPermanentRegistrationFailure(status);
   if (status.ok()) {
     EXO_LOG(kInfo, "nodes_registered", "",
             {{"namespace", request.ns},
@@ -60,12 +61,13 @@ void Registrar::Attempt(const Key& key) {
     EXO_LOG(kWarning, "registration_failed", std::string(status.message()),
             {{"namespace", request.ns},
              {"runtime", request.runtime_name},
-             {"retry_in_ms", absl::StrCat(absl::ToInt64Milliseconds(outcome.retry_in))}});
+             {"retry_in_ms", retry ? absl::StrCat(absl::ToInt64Milliseconds(outcome.retry_in))
+                                   : "never (refused for good)"}});
   }
   // Outcomes of one runtime reach the callback in attempt order: the next attempt starts only
   // after this one's outcome was delivered.
   on_outcome_(outcome);
-  if (!status.ok()) {
+  if (retry) {
     scheduler_.ScheduleAfter(outcome.retry_in,
                              [this, key] { pool_.Submit([this, key] { Attempt(key); }); });
   } else if (newer_waiting) {

@@ -23,7 +23,8 @@ struct RegistrarOptions {
 };
 
 // Registers each runtime's node set with PUT /nodes/, one attempt at a time per runtime, always
-// with the newest set; failures are retried with capped exponential backoff and jitter, forever.
+// with the newest set; transient failures are retried with capped exponential backoff and
+// jitter, forever; a permanent refusal (IsPermanentRegistrationFailure) is not retried.
 // Every attempt's outcome goes to the callback (on a pool thread, no lock held). Thread-safe.
 class Registrar final : public RegistrationRequester {
  public:

@@ -21,12 +21,27 @@ struct RegistrationRequest {
   uint64_t generation = 0;
 };
 
+// A refusal that the same request always gets (a 4xx other than 401, 408 and 429): the registrar
+// does not retry it (it would fail forever and hold up every other worker of the runtime); the
+// router decides what to register instead.
+inline bool IsPermanentRegistrationFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+      return true;
+    default:
+      return false;
+  }
+}
+
 struct RegistrationOutcome {
   std::string ns;
   std::string runtime_name;
   uint64_t generation = 0;
   absl::Status status;
-  // When the attempt failed: the delay before the next one.
+  // When the attempt failed and will be retried: the delay before the next one.
   absl::Duration retry_in = absl::ZeroDuration();
 };
 

@@ -1,5 +1,6 @@
 #include "sidecar/report.h"
 
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,47 @@ json::Json Report::Body() const {
       return {{"enqueue_after", delay_ms}};
   }
   return json::Json::object();
+}
+
+size_t JsonStringBytes(absl::string_view text) {
+  size_t bytes = text.size() + 2;
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+      case '\\':
+      case '\b':
+      case '\f':
+      case '\n':
+      case '\r':
+      case '\t':
+        bytes += 1;
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) bytes += 5;
+    }
+  }
+  return bytes;
+}
+
+size_t Report::EncodedBytes() const {
+  switch (kind) {
+    case Kind::kExecuted: {
+      size_t bytes = std::string_view(R"({"outputs":[]})").size();
+      for (const json::StringMap& output : outputs) {
+        bytes += 2 + (output.empty() ? 0 : output.size() - 1);  // {} and the commas
+        for (const auto& [key, value] : output) {
+          bytes += JsonStringBytes(key) + 1 + JsonStringBytes(value);
+        }
+      }
+      return bytes + (outputs.empty() ? 0 : outputs.size() - 1);
+    }
+    case Kind::kErrored:
+      return std::string_view(R"({"error":})").size() + JsonStringBytes(error);
+    case Kind::kPruned:
+    case Kind::kRequeueAfter:
+      return json::Dump(Body()).size();
+  }
+  return json::Dump(Body()).size();
 }
 
 absl::StatusOr<Report> Report::FromBody(absl::string_view endpoint, std::string state_id,

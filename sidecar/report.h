@@ -26,6 +26,9 @@ struct Report {
   absl::string_view Endpoint() const;
   // The request body, exactly as in the contract (section 2.6 to 2.9).
   json::Json Body() const;
+  // The size of json::Dump(Body()), computed without building it (for the size check of every
+  // result; prune data, rare and small, is dumped).
+  size_t EncodedBytes() const;
   // The inverse of Endpoint() and Body(), for reports read back from the journal.
   // kInvalidArgument for an unknown endpoint or a body of the wrong shape.
   static absl::StatusOr<Report> FromBody(absl::string_view endpoint, std::string state_id,
@@ -40,6 +43,10 @@ struct Report {
 };
 
 absl::string_view KindName(Report::Kind kind);
+
+// The length of `text` as a JSON string, quotes included (json::Dump's escaping: two bytes for
+// '"', '\\' and the short control escapes, six for other control characters).
+size_t JsonStringBytes(absl::string_view text);
 
 }  // namespace exosphere::sidecar
 

@@ -3,11 +3,11 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 #include "common/backoff.h"
 #include "common/log.h"
+#include "sidecar/refusal_fallback.h"
 #include "sidecar/state_manager_client.h"
 
 namespace exosphere::sidecar {
@@ -24,6 +24,8 @@ struct Reporter::Pending {
   // Sent by a previous run already (maybe): "not queued" counts as applied from the start.
   const bool resent;
   int attempts = 0;
+  // The report is the hand-back that ends the refusal fallback.
+  bool hand_back = false;
 };
 
 namespace {
@@ -130,8 +132,7 @@ void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {
   // libcurl re-sends a request on its own when a reused connection dies before the answer, so
   // even a first attempt can be a retry (RequestWasResent).
   if ((pending->attempts > 1 || pending->resent || RequestWasResent(status)) &&
-      status.code() == absl::StatusCode::kFailedPrecondition &&
-      absl::StrContains(status.message(), "not queued")) {
+      StateWasNotQueued(status)) {
     EXO_LOG(
         kInfo, "report_already_applied", "a retried report found the state already moved on",
         {{"state_id", state_id}, {"kind", kind}, {"attempts", absl::StrCat(pending->attempts)}});
@@ -143,13 +144,7 @@ void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {
     return;
   }
   if (!IsTransient(status)) {
-    EXO_LOG(kError, "report_rejected", std::string(status.message()),
-            {{"state_id", state_id}, {"kind", kind}, {"namespace", pending->ns}});
-    {
-      absl::MutexLock lock(&mu_);
-      ++stats_.rejected;
-    }
-    Settle(id);
+    OnRefused(id, *pending, status);
     return;
   }
   const absl::Duration delay = pending->backoff.Next();
@@ -163,6 +158,66 @@ void Reporter::OnAttemptDone(uint64_t id, const absl::Status& status) {
     ++stats_.retries;
   }
   scheduler_.ScheduleAfter(delay, [this, id] { Attempt(id); });
+}
+
+void Reporter::OnRefused(uint64_t id, Pending& pending, const absl::Status& status) {
+  const std::string& state_id = pending.report.state_id;
+  const std::string kind(KindName(pending.report.kind));
+  std::optional<Fallback> next;
+  // A state that is not QUEUED refuses every report alike: there is nothing left to try.
+  if (!StateWasNotQueued(status)) {
+    next = FallbackAfterRefusal(pending.report, pending.hand_back, status.message(),
+                                absl::ToInt64Milliseconds(options_.hand_back_delay));
+  }
+  if (!next.has_value()) {
+    EXO_LOG(kError, "report_rejected",
+            absl::StrCat(status.message(),
+                         pending.hand_back ? " (even the hand-back was refused: the state stays "
+                                             "where the state manager keeps it)"
+                                           : " (the state is not QUEUED any more)"),
+            {{"state_id", state_id}, {"kind", kind}, {"namespace", pending.ns}});
+    {
+      absl::MutexLock lock(&mu_);
+      ++stats_.rejected;
+    }
+    Settle(id);
+    return;
+  }
+  if (next->step == FallbackStep::kHandBack) {
+    EXO_LOG(kError, "report_refused_handing_back",
+            absl::StrCat(status.message(),
+                         " (every report for this state was refused: handing it back to the "
+                         "queue)"),
+            {{"state_id", state_id}, {"kind", kind}, {"namespace", pending.ns}});
+  } else {
+    EXO_LOG(kWarning, "report_refused", std::string(status.message()),
+            {{"state_id", state_id},
+             {"kind", kind},
+             {"namespace", pending.ns},
+             {"next", FallbackStepName(next->step)}});
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    switch (next->step) {
+      case FallbackStep::kReportErrored:
+        ++stats_.reported_errored_after_refusal;
+        break;
+      case FallbackStep::kTruncateError:
+        ++stats_.error_truncated_after_refusal;
+        break;
+      case FallbackStep::kHandBack:
+        ++stats_.handed_back_after_refusal;
+        break;
+    }
+  }
+  // Only this attempt touches the entry; the journal keeps the report that is now decided.
+  pending.report = std::move(next->report);
+  pending.hand_back = next->step == FallbackStep::kHandBack;
+  pending.attempts = 0;
+  pending.backoff.Reset();
+  if (journal_ != nullptr) journal_->RecordResult(pending.ns, pending.report);
+  // Not from inside the HTTP client's callback: the next attempt starts on the scheduler.
+  scheduler_.ScheduleAfter(absl::ZeroDuration(), [this, id] { Attempt(id); });
 }
 
 void Reporter::Settle(uint64_t id) {

@@ -20,6 +20,8 @@ namespace exosphere::sidecar {
 struct ReporterOptions {
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(30);
+  // The re-enqueue-after delay of a state handed back because every report was refused.
+  absl::Duration hand_back_delay = absl::Seconds(1);
 };
 
 struct ReporterStats {
@@ -30,7 +32,13 @@ struct ReporterStats {
   uint64_t retries = 0;
   // Reports of a previous run sent again after a restart.
   uint64_t resent = 0;
-  // Refused for good by the server (a 4xx other than 401, 408 and 429); logged with the reason.
+  // Refused for good and replaced by the next report of the fallback (refusal_fallback.h):
+  // reported errored instead, errored again with the message cut, handed back.
+  uint64_t reported_errored_after_refusal = 0;
+  uint64_t error_truncated_after_refusal = 0;
+  uint64_t handed_back_after_refusal = 0;
+  // Settled without any report accepted: the state was not QUEUED any more (another report or
+  // the server moved it on), or even the hand-back was refused. Logged as errors.
   uint64_t rejected = 0;
   uint64_t unsent = 0;
 };
@@ -39,8 +47,10 @@ struct ReporterStats {
 // thread (so a slow one holds up no other), retrying transient failures (connection errors,
 // timeouts, 5xx, 408, 429, and 401 because a rotated API key may come back) with capped
 // exponential backoff and jitter until the server accepts it or refuses it for good. A retried
-// report answered with 400 "...not queued..." counts as applied: the first attempt landed.
-// Never drops a report on its own. Thread-safe.
+// report refused because the state is not QUEUED counts as applied: the first attempt landed.
+// A report refused for good is replaced by the next one of FallbackAfterRefusal (errored, a
+// shorter errored, a hand-back), so that the state does not stay QUEUED; only a refused
+// hand-back, or a state that is not QUEUED, leaves nothing to send. Thread-safe.
 class Reporter final : public ReportQueue {
  public:
   // Called after each delivered report (on a pool thread, no lock held), e.g. to wake a poller:
@@ -79,6 +89,9 @@ class Reporter final : public ReportQueue {
   void Enqueue(std::string ns, Report report, bool resent) ABSL_LOCKS_EXCLUDED(mu_);
   void Attempt(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
   void OnAttemptDone(uint64_t id, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
+  // A refusal for good: sends the fallback report, or settles when none is left.
+  void OnRefused(uint64_t id, Pending& pending, const absl::Status& status)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Settle(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
 
   StateManagerClient& client_;

@@ -5,12 +5,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "sidecar/quoting.h"
 
 namespace exosphere::sidecar {
 namespace {
@@ -121,13 +123,18 @@ absl::StatusOr<json::Json> RestStateManagerClient::Interpret(
   if (options_.on_request) options_.on_request(endpoint, sent.ok() ? sent->status : 0, latency);
   EXO_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (response.status < 200 || response.status >= 300) {
-    absl::Status error = HttpStatusError(response.status, absl::StrCat(method, " ", path),
-                                         quote == Quote::kDetail ? DetailOf(response.body) : "");
+    const std::string detail = quote == Quote::kDetail ? DetailOf(response.body) : "";
+    absl::Status error = HttpStatusError(response.status, absl::StrCat(method, " ", path), detail);
     if (response.sends > 1) {
       error = absl::Status(error.code(),
                            absl::StrCat(error.message(), " (the request was sent ", response.sends,
                                         " times: the connection closed before the first answer)"));
       error.SetPayload(kRequestResentPayload, absl::Cord());
+    }
+    // Classified here, where the reply is read, so that nobody downstream parses messages.
+    if (response.status == 400 && (absl::StrContains(detail, "not queued") ||
+                                   absl::StrContains(detail, "already executed"))) {
+      error.SetPayload(kStateNotQueuedPayload, absl::Cord());
     }
     return error;
   }
@@ -177,9 +184,24 @@ absl::Status RestStateManagerClient::RegisterNodes(absl::string_view ns,
   }
   const json::Json body = {{"runtime_name", std::string(runtime_name)},
                            {"nodes", std::move(nodes_json)}};
-  return Call("PUT", NamespacePath(ns) + "/nodes/", "register_nodes", &body, Quote::kDetail,
-              Reply::kIgnored)
-      .status();
+  const std::string path = NamespacePath(ns) + "/nodes/";
+  EXO_ASSIGN_OR_RETURN(json::Json reply,
+                       Call("PUT", path, "register_nodes", &body, Quote::kDetail));
+  // A 200 that does not echo the registration is not one (a proxy's page, a wrong server): the
+  // nodes may not be registered, so it is an error to retry.
+  const std::string what = absl::StrCat("PUT ", path, " response");
+  absl::StatusOr<std::string> echoed_runtime = json::GetString(reply, "runtime_name", what);
+  absl::StatusOr<const json::Json*> registered = json::GetArray(reply, "registered_nodes", what);
+  for (const absl::Status& status : {echoed_runtime.status(), registered.status()}) {
+    if (!status.ok()) return absl::InternalError(status.message());
+  }
+  if (*echoed_runtime != runtime_name || (*registered)->size() != nodes.size()) {
+    return absl::InternalError(
+        absl::StrCat(what, ": the reply does not echo the registration (runtime \"",
+                     Utf8Prefix(*echoed_runtime, 128), "\" with ", (*registered)->size(),
+                     " nodes, sent \"", runtime_name, "\" with ", nodes.size(), ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ClaimedState>> RestStateManagerClient::ClaimStates(

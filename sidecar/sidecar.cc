@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "sidecar/curl_http_client.h"
+#include "sidecar/protobuf_errors.h"
 #include "sidecar/rest_state_manager_client.h"
 #include <sys/stat.h>
 
@@ -44,7 +45,10 @@ absl::StatusOr<std::unique_ptr<Sidecar>> Sidecar::Start(SidecarConfig config,
 
 absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   clock_ = dependencies.clock != nullptr ? dependencies.clock : &RealClock::Get();
+  RouteProtobufLogs();
+  // Whatever client is used, neither may leave the process in a log line, status or metric.
   if (!config_.worker_token.empty()) log::RegisterSensitiveValue(config_.worker_token);
+  if (!config_.api_key.empty()) log::RegisterSensitiveValue(config_.api_key);
   if (dependencies.state_manager != nullptr) {
     state_manager_ = dependencies.state_manager;
   } else {
@@ -82,7 +86,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   auto on_delivered = [this](const std::string& ns, const Report& report) {
     if (report.kind == Report::Kind::kExecuted) pollers_->OnLikelyWork(ns);
   };
-  reporter_ = std::make_unique<Reporter>(*state_manager_, *scheduler_, ReporterOptions{},
+  ReporterOptions reporter_options;
+  reporter_options.hand_back_delay = config_.handback_delay;
+  reporter_ = std::make_unique<Reporter>(*state_manager_, *scheduler_, reporter_options,
                                          on_delivered, journal_.get());
   secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *scheduler_,
                                                   HttpSecretsFetcherOptions{});
@@ -94,6 +100,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   router_options.max_worker_losses = config_.max_worker_losses;
   router_options.reconnect_grace = config_.reconnect_grace;
   router_options.handback_delay = config_.handback_delay;
+  router_options.max_report_bytes = config_.max_report_bytes;
   router_ = std::make_unique<TaskRouter>(router_options, *scheduler_, *reporter_, *secrets_,
                                          capacity_forwarder_, *registrar_, &metrics_);
   claim_target_ = std::make_unique<TaskRouterClaimTarget>(*router_);
@@ -112,10 +119,12 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   node_host_options.hello_limits.default_deadline = config_.default_deadline;
   node_host_options.max_message_bytes = config_.max_message_bytes;
   node_host_options.max_streams = config_.max_streams;
+  node_host_options.hello_timeout = config_.hello_timeout;
   node_host_options.worker_token = config_.worker_token;
-  node_host_ = std::make_unique<NodeHostService>(*router_, node_host_options);
+  node_host_ = std::make_unique<NodeHostService>(*router_, *scheduler_, node_host_options);
   GraphsServiceOptions graphs_options;
   graphs_options.default_namespace = config_.default_namespace;
+  graphs_options.worker_token = config_.worker_token;
   graphs_ = std::make_unique<GraphsService>(
       *state_manager_, *control_pool_, *scheduler_, graphs_options,
       [this](const std::string& ns) { pollers_->OnLikelyWork(ns); });
@@ -228,7 +237,8 @@ std::string Sidecar::RenderMetrics() const {
   snapshot.journal = JournalStatistics();
   snapshot.worker_streams = node_host_->active_streams();
   snapshot.draining = snapshot.router.draining;
-  return metrics_.Render(snapshot);
+  // Labels carry names workers chose; a name that happens to be a secret is not shown.
+  return log::Redact(metrics_.Render(snapshot));
 }
 
 void Sidecar::RecoverFromJournal() {

@@ -135,10 +135,11 @@ std::string SidecarMetrics::Render(const Snapshot& snapshot) const {
   AppendHeader(out, "exosphere_sidecar_free_slots", "Slots free for a task.", "gauge");
   for (const auto& [ns, stats] : snapshot.router.by_namespace) {
     AppendSample(out, "exosphere_sidecar_workers", ns_label, {ns}, stats.workers);
-    AppendSample(out, "exosphere_sidecar_slots", ns_label, {ns}, stats.slots);
-    AppendSample(out, "exosphere_sidecar_busy_slots", ns_label, {ns}, stats.busy_slots);
+    AppendSample(out, "exosphere_sidecar_slots", ns_label, {ns}, static_cast<double>(stats.slots));
+    AppendSample(out, "exosphere_sidecar_busy_slots", ns_label, {ns},
+                 static_cast<double>(stats.busy_slots));
     AppendSample(out, "exosphere_sidecar_free_slots", ns_label, {ns},
-                 std::max(0, stats.slots - stats.busy_slots));
+                 static_cast<double>(std::max<int64_t>(0, stats.slots - stats.busy_slots)));
   }
   Gauge(out, "exosphere_sidecar_tasks_in_flight", "Claimed states not yet handed to the reporter.",
         snapshot.router.tasks_in_flight);
@@ -157,11 +158,24 @@ std::string SidecarMetrics::Render(const Snapshot& snapshot) const {
       {"rejected", snapshot.reporter.rejected},
       {"resent", snapshot.reporter.resent}};
   AppendHeader(out, "exosphere_sidecar_reports_total",
-               "Settled reports: delivered, already applied (a retry found it done), rejected for "
-               "good by the server, resent after a restart.",
+               "Settled reports: delivered, already applied (a retry found it done), rejected (the "
+               "state was not QUEUED any more, or even its hand-back was refused), resent after a "
+               "restart.",
                "counter");
   for (const auto& [result, count] : reports) {
     AppendSample(out, "exosphere_sidecar_reports_total", {"result"}, {result},
+                 static_cast<double>(count));
+  }
+  const std::pair<const char*, uint64_t> refusals[] = {
+      {"reported_errored", snapshot.reporter.reported_errored_after_refusal},
+      {"error_truncated", snapshot.reporter.error_truncated_after_refusal},
+      {"handed_back", snapshot.reporter.handed_back_after_refusal}};
+  AppendHeader(out, "exosphere_sidecar_report_refusals_total",
+               "Reports the state manager refused for good, by what was sent next: an errored "
+               "report saying why, the errored message cut short, or the state handed back.",
+               "counter");
+  for (const auto& [next, count] : refusals) {
+    AppendSample(out, "exosphere_sidecar_report_refusals_total", {"next"}, {next},
                  static_cast<double>(count));
   }
   AppendHeader(out, "exosphere_sidecar_report_retries_total",

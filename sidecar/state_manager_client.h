@@ -26,6 +26,16 @@ inline bool RequestWasResent(const absl::Status& status) {
   return status.GetPayload(kRequestResentPayload).has_value();
 }
 
+// The payload type URL set on the error of a report the state manager refused because the state
+// is no longer QUEUED (400 "State is not queued", "... not queued or executed", "State is already
+// executed"): whatever the sidecar sends for that state now, the answer is the same.
+inline constexpr char kStateNotQueuedPayload[] =
+    "type.exosphere.dev/exosphere.sidecar.StateNotQueued";
+
+inline bool StateWasNotQueued(const absl::Status& status) {
+  return status.GetPayload(kStateNotQueuedPayload).has_value();
+}
+
 // One node as registered with PUT /nodes/.
 struct NodeRegistration {
   std::string name;

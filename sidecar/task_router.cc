@@ -8,6 +8,8 @@
 #include "absl/strings/str_join.h"
 
 #include "common/log.h"
+#include "sidecar/grpc_status.h"
+#include "sidecar/quoting.h"
 #include "sidecar/sidecar_metrics.h"
 #include "sidecar/task_validator.h"
 
@@ -31,7 +33,14 @@ struct TaskRouter::Runtime {
   uint64_t generation = 0;
   uint64_t registered_generation = 0;
   // The node specs of the newest registration request.
-  std::map<std::string, std::shared_ptr<const NodeSpec>> requested;
+  NodeSet requested;
+  // The node specs of each request whose outcome has not arrived, by generation.
+  std::map<uint64_t, NodeSet> unanswered;
+  // The node specs of the newest request the state manager accepted.
+  NodeSet registered;
+  // Nodes whose workers were refused because the state manager would not register them; a
+  // later refusal of a request that still held one is explained by it.
+  absl::flat_hash_set<std::string> refused_nodes;
 };
 
 struct TaskRouter::ServedNode {
@@ -156,22 +165,7 @@ absl::StatusOr<std::string> TaskRouter::AddWorker(WorkerSpec spec, WorkerSink* s
     auto it = runtime.requested.find(node->name);
     if (it == runtime.requested.end() || !it->second->SameDefinition(*node)) changed = true;
   }
-  if (changed) {
-    // Register every node the runtime serves now, so that one PUT describes the whole runtime.
-    RegistrationRequest request;
-    request.ns = spec.ns;
-    request.runtime_name = spec.runtime_name;
-    for (const auto& [name, served] : served_in_ns) {
-      if (served.runtime_name != spec.runtime_name) continue;
-      runtime.requested[name] = served.spec;
-    }
-    for (const auto& [name, node] : runtime.requested) {
-      request.nodes.push_back(
-          {node->name, node->inputs_schema, node->outputs_schema, node->secret_fields});
-    }
-    request.generation = ++runtime.generation;
-    registrar_.Request(std::move(request));
-  }
+  if (changed) RequestRegistrationLocked(spec.ns, spec.runtime_name, runtime);
   worker->join_generation = runtime.generation;
   worker->registered = runtime.registered_generation >= worker->join_generation;
   worker->spec = std::move(spec);
@@ -200,6 +194,10 @@ absl::StatusOr<std::string> TaskRouter::AddWorker(WorkerSpec spec, WorkerSink* s
 
 void TaskRouter::RemoveWorker(absl::string_view worker_id, absl::string_view reason) {
   absl::MutexLock lock(&mu_);
+  RemoveWorkerLocked(worker_id, reason);
+}
+
+void TaskRouter::RemoveWorkerLocked(absl::string_view worker_id, absl::string_view reason) {
   auto found = workers_.find(worker_id);
   if (found == workers_.end()) return;
   std::unique_ptr<Worker> worker = std::move(found->second);
@@ -267,22 +265,22 @@ void TaskRouter::HandleResult(absl::string_view worker_id, const v1::TaskResult&
   if (it == tasks_.end() || it->second->worker_id != worker_id ||
       it->second->phase != Phase::kRunning) {
     EXO_LOG(kWarning, "result_discarded", "no such task in flight on this worker",
-            {{"state_id", result.state_id()}, {"worker", worker_id}});
+            {{"state_id", EscapeForLog(result.state_id())}, {"worker", worker_id}});
     if (worker != nullptr) {
       v1::SidecarMessage reply;
       auto* rejected = reply.mutable_result_rejected();
       rejected->set_state_id(result.state_id());
       rejected->set_reason(v1::ResultRejected::UNKNOWN_TASK);
       rejected->set_message(absl::StrCat(
-          "no task with state_id \"", result.state_id(),
-          "\" is in flight on this stream (already answered, cancelled, or never sent here); "
+          "no task with state_id ", QuoteForMessage(result.state_id()),
+          " is in flight on this stream (already answered, cancelled, or never sent here); "
           "the result was discarded"));
       worker->sink->Send(std::move(reply));
     }
     return;
   }
   Task& task = *it->second;
-  ValidatedResult validated = ValidateResult(*task.spec, result);
+  ValidatedResult validated = ValidateResult(*task.spec, result, options_.max_report_bytes);
   if (!validated.violation.empty() && worker != nullptr) {
     EXO_LOG(
         kWarning, "result_invalid", validated.violation,
@@ -291,7 +289,8 @@ void TaskRouter::HandleResult(absl::string_view worker_id, const v1::TaskResult&
     auto* rejected = reply.mutable_result_rejected();
     rejected->set_state_id(result.state_id());
     rejected->set_reason(v1::ResultRejected::INVALID_RESULT);
-    rejected->set_message(absl::StrCat(validated.violation, "; the state was reported errored"));
+    rejected->set_message(
+        OutgoingText(absl::StrCat(validated.violation, "; the state was reported errored")));
     worker->sink->Send(std::move(reply));
   }
   const std::string ns = task.ns;
@@ -301,11 +300,43 @@ void TaskRouter::HandleResult(absl::string_view worker_id, const v1::TaskResult&
   RebalanceLocked(ns);
 }
 
+void TaskRouter::RequestRegistrationLocked(const std::string& ns, const std::string& runtime_name,
+                                           Runtime& runtime) {
+  // Register every node the runtime serves now, so that one PUT describes the whole runtime.
+  for (const auto& [name, served] : served_[ns]) {
+    if (served.runtime_name == runtime_name) runtime.requested[name] = served.spec;
+  }
+  RegistrationRequest request;
+  request.ns = ns;
+  request.runtime_name = runtime_name;
+  for (const auto& [name, node] : runtime.requested) {
+    request.nodes.push_back(
+        {node->name, node->inputs_schema, node->outputs_schema, node->secret_fields});
+  }
+  request.generation = ++runtime.generation;
+  runtime.unanswered[request.generation] = runtime.requested;
+  registrar_.Request(std::move(request));
+}
+
 void TaskRouter::OnRegistration(const RegistrationOutcome& outcome) {
   absl::MutexLock lock(&mu_);
   Runtime& runtime = runtimes_[outcome.ns][outcome.runtime_name];
-  if (outcome.status.ok()) {
-    runtime.registered_generation = std::max(runtime.registered_generation, outcome.generation);
+  NodeSet sent;
+  if (auto it = runtime.unanswered.find(outcome.generation); it != runtime.unanswered.end()) {
+    sent = it->second;
+  }
+  if (outcome.status.ok() || IsPermanentRegistrationFailure(outcome.status)) {
+    runtime.unanswered.erase(runtime.unanswered.begin(),
+                             runtime.unanswered.upper_bound(outcome.generation));
+  }
+  if (IsPermanentRegistrationFailure(outcome.status)) {
+    RefuseRegistrationLocked(outcome, runtime, sent);
+    return;
+  }
+  if (outcome.status.ok() && outcome.generation >= runtime.registered_generation) {
+    runtime.registered_generation = outcome.generation;
+    for (const auto& [name, spec] : sent) runtime.refused_nodes.erase(name);
+    runtime.registered = std::move(sent);
   }
   bool newly_registered = false;
   for (auto& [id, worker] : workers_) {
@@ -325,6 +356,81 @@ void TaskRouter::OnRegistration(const RegistrationOutcome& outcome) {
   if (newly_registered) RebalanceLocked(outcome.ns);
 }
 
+void TaskRouter::RefuseRegistrationLocked(const RegistrationOutcome& outcome, Runtime& runtime,
+                                          const NodeSet& sent) {
+  // The nodes the state manager had not accepted before are the ones it refuses now; the workers
+  // waiting with one of them are refused, the others stay. When the request still held a node
+  // refused before (it was sent before that refusal arrived), that node explains the refusal.
+  absl::flat_hash_set<std::string> suspects;
+  bool explained = false;
+  for (const auto& [name, spec] : sent) {
+    auto it = runtime.registered.find(name);
+    if (it == runtime.registered.end() || !it->second->SameDefinition(*spec)) {
+      suspects.insert(name);
+      explained = explained || runtime.refused_nodes.contains(name);
+    }
+  }
+  if (explained) {
+    absl::erase_if(suspects,
+                   [&](const std::string& name) { return !runtime.refused_nodes.contains(name); });
+  }
+  runtime.refused_nodes.insert(suspects.begin(), suspects.end());
+  std::vector<std::pair<std::string, std::vector<std::string>>> refused;  // worker, its nodes
+  for (const auto& [id, worker] : workers_) {
+    if (worker->spec.ns != outcome.ns || worker->spec.runtime_name != outcome.runtime_name ||
+        worker->registered) {
+      continue;
+    }
+    std::vector<std::string> nodes;
+    for (const auto& [name, spec] : worker->nodes) {
+      if (suspects.contains(name)) nodes.push_back(name);
+    }
+    if (!nodes.empty()) {
+      std::sort(nodes.begin(), nodes.end());
+      refused.emplace_back(id, std::move(nodes));
+    }
+  }
+  for (const auto& [id, nodes] : refused) {
+    const std::string why =
+        absl::StrCat("the state manager refused to register node(s) ", absl::StrJoin(nodes, ", "),
+                     " of this worker: ", outcome.status.message(),
+                     "; change the node definitions (schemas) before reconnecting");
+    EXO_LOG(kError, "worker_registration_refused", why,
+            {{"worker", id}, {"namespace", outcome.ns}, {"runtime", outcome.runtime_name}});
+    workers_.at(id)->sink->Close(absl::FailedPreconditionError(why));
+    RemoveWorkerLocked(id, "its nodes were refused by the state manager");
+  }
+  if (!runtime.unanswered.empty()) return;  // a newer request's outcome decides the rest
+  // What the runtime serves without the refused nodes: register it, or, when the state manager
+  // has it already, tell the waiting workers at once.
+  runtime.requested = runtime.registered;
+  bool changed = false;
+  for (const auto& [name, served] : served_[outcome.ns]) {
+    if (served.runtime_name != outcome.runtime_name) continue;
+    auto it = runtime.registered.find(name);
+    if (it == runtime.registered.end() || !it->second->SameDefinition(*served.spec)) {
+      changed = true;
+    }
+  }
+  if (changed) {
+    RequestRegistrationLocked(outcome.ns, outcome.runtime_name, runtime);
+    return;
+  }
+  runtime.registered_generation = runtime.generation;
+  bool newly_registered = false;
+  for (auto& [id, worker] : workers_) {
+    if (worker->spec.ns != outcome.ns || worker->spec.runtime_name != outcome.runtime_name ||
+        worker->registered) {
+      continue;
+    }
+    worker->registered = true;
+    worker->registration_failed = false;
+    newly_registered = true;
+    SendRegistrationLocked(*worker, absl::OkStatus(), absl::ZeroDuration());
+  }
+  if (newly_registered) RebalanceLocked(outcome.ns);
+}
+
 std::vector<PollGroup> TaskRouter::PlanPolls(absl::string_view ns) const {
   absl::MutexLock lock(&mu_);
   std::vector<PollGroup> groups;
@@ -335,7 +441,7 @@ std::vector<PollGroup> TaskRouter::PlanPolls(absl::string_view ns) const {
   std::map<std::string, PollGroup> by_workers;
   for (const auto& [name, served] : served_in_ns->second) {
     std::vector<std::string> eligible;
-    int capacity = 0;
+    int64_t capacity = 0;  // slots are bounded per worker, not in number of workers
     for (const std::string& worker_id : served.worker_ids) {
       const Worker& worker = *workers_.at(worker_id);
       if (!EligibleLocked(worker)) continue;
@@ -346,7 +452,7 @@ std::vector<PollGroup> TaskRouter::PlanPolls(absl::string_view ns) const {
     std::sort(eligible.begin(), eligible.end());
     PollGroup& group = by_workers[absl::StrJoin(eligible, ",")];
     group.node_names.push_back(name);
-    group.capacity = capacity;
+    group.capacity = static_cast<int>(std::min<int64_t>(capacity, INT32_MAX));
   }
   for (auto& [key, group] : by_workers) groups.push_back(std::move(group));
   std::sort(groups.begin(), groups.end(), [](const PollGroup& a, const PollGroup& b) {
@@ -450,13 +556,13 @@ RouterStats TaskRouter::Stats() const {
   stats.workers = static_cast<int>(workers_.size());
   stats.draining = draining_;
   for (const auto& [id, worker] : workers_) {
-    stats.slots += static_cast<int>(worker->slots);
+    stats.slots += worker->slots;
     stats.busy_slots += worker->in_flight;
     if (worker->registered) ++stats.registered_workers;
     if (!worker->registered && worker->registration_failed) ++stats.registration_failures;
     RouterStats::Namespace& ns = stats.by_namespace[worker->spec.ns];
     ++ns.workers;
-    ns.slots += static_cast<int>(worker->slots);
+    ns.slots += worker->slots;
     ns.busy_slots += worker->in_flight;
   }
   stats.tasks_in_flight = static_cast<int>(tasks_.size());
@@ -470,8 +576,8 @@ TaskRouter::Worker* TaskRouter::FindWorkerLocked(absl::string_view worker_id) {
   return it == workers_.end() ? nullptr : it->second.get();
 }
 
-int TaskRouter::FreeSlots(const Worker& worker) {
-  return std::max(0, static_cast<int>(worker.slots) - worker.in_flight);
+int64_t TaskRouter::FreeSlots(const Worker& worker) {
+  return std::max<int64_t>(0, int64_t{worker.slots} - worker.in_flight);
 }
 
 bool TaskRouter::EligibleLocked(const Worker& worker) const {
@@ -744,7 +850,7 @@ void TaskRouter::SendRegistrationLocked(Worker& worker, const absl::Status& stat
   v1::Registration& registration = *message.mutable_registration();
   registration.set_registered(status.ok());
   if (!status.ok()) {
-    registration.set_error(std::string(status.message()));
+    registration.set_error(OutgoingText(status.message()));
     registration.set_retry_in_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(retry_in)));
   }
   worker.sink->Send(std::move(message));

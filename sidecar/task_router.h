@@ -38,6 +38,8 @@ struct TaskRouterOptions {
   absl::Duration reconnect_grace = absl::Seconds(10);
   // The re-enqueue-after delay used when handing a state back.
   absl::Duration handback_delay = absl::Seconds(1);
+  // Largest report body the state manager accepts (see ValidateResult).
+  size_t max_report_bytes = 8 << 20;
 };
 
 // Nodes of one namespace that are served by exactly the same workers, so that claiming up to
@@ -50,15 +52,15 @@ struct PollGroup {
 struct RouterStats {
   struct Namespace {
     int workers = 0;
-    int slots = 0;
-    int busy_slots = 0;
+    int64_t slots = 0;
+    int64_t busy_slots = 0;
   };
   int workers = 0;
   int registered_workers = 0;
   // Workers waiting for a registration that failed at least once.
   int registration_failures = 0;
-  int slots = 0;
-  int busy_slots = 0;
+  int64_t slots = 0;
+  int64_t busy_slots = 0;
   int tasks_in_flight = 0;  // claimed, not yet handed to the report queue
   int orphaned_tasks = 0;   // waiting for a worker after theirs was lost
   bool draining = false;
@@ -125,8 +127,18 @@ class TaskRouter {
   struct ServedNode;
 
   enum class Phase { kFetchingSecrets, kRunning, kOrphaned };
+  using NodeSet = std::map<std::string, std::shared_ptr<const NodeSpec>>;
 
   Worker* FindWorkerLocked(absl::string_view worker_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveWorkerLocked(absl::string_view worker_id, absl::string_view reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks the registrar to register every node `runtime` serves in `ns` now.
+  void RequestRegistrationLocked(const std::string& ns, const std::string& runtime_name,
+                                 Runtime& runtime) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A registration refused for good (`sent` is what it asked for): refuses the workers that
+  // brought the nodes the state manager had not accepted before, and registers the rest.
+  void RefuseRegistrationLocked(const RegistrationOutcome& outcome, Runtime& runtime,
+                                const NodeSet& sent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The eligible worker serving `node` in `ns` with a free slot and the lowest load, or null.
   // Workers labelled like one in `avoid_labels` are taken only when no other worker qualifies.
   Worker* PickWorkerLocked(absl::string_view ns, absl::string_view node,
@@ -155,7 +167,7 @@ class TaskRouter {
   void RebalanceLocked(absl::string_view ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendRegistrationLocked(Worker& worker, const absl::Status& status, absl::Duration retry_in)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static int FreeSlots(const Worker& worker);
+  static int64_t FreeSlots(const Worker& worker);
   bool EligibleLocked(const Worker& worker) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const TaskRouterOptions options_;

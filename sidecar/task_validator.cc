@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 
+#include "sidecar/quoting.h"
+#include "sidecar/refusal_fallback.h"
+
 namespace exosphere::sidecar {
 namespace {
 
@@ -32,7 +35,7 @@ absl::StatusOr<json::StringMap> ValidateInputs(const NodeSpec& node, const json:
   for (auto it = inputs.begin(); it != inputs.end(); ++it) {
     if (!it.value().is_string()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("input \"", it.key(), "\" of node \"", node.name, "\" is a ",
+          absl::StrCat("input ", QuoteForMessage(it.key()), " of node \"", node.name, "\" is a ",
                        it.value().type_name(), ", not a string (v1 supports string inputs only)"));
     }
     values.emplace(it.key(), it.value().get<std::string>());
@@ -61,7 +64,9 @@ absl::StatusOr<json::StringMap> SelectSecrets(const NodeSpec& node, const json::
   return selected;
 }
 
-ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& result) {
+namespace {
+
+ValidatedResult ValidateOutcome(const NodeSpec& node, const v1::TaskResult& result) {
   const std::string& state_id = result.state_id();
   switch (result.outcome_case()) {
     case v1::TaskResult::kExecuted: {
@@ -112,6 +117,27 @@ ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& resul
   return Violation(state_id, absl::StrCat("result of node \"", node.name,
                                           "\" has no outcome (set executed, errored, prune or "
                                           "requeue_after)"));
+}
+
+}  // namespace
+
+ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& result,
+                               size_t max_report_bytes) {
+  ValidatedResult validated = ValidateOutcome(node, result);
+  const size_t bytes = validated.report.EncodedBytes();
+  if (bytes <= max_report_bytes) return validated;
+  std::string violation =
+      absl::StrCat("the ", validated.report.Endpoint(), " report of node \"", node.name,
+                   "\" would be ", bytes, " bytes of JSON, over the sidecar's limit of ",
+                   max_report_bytes, " (--max-report-bytes, what the state manager accepts)");
+  if (validated.report.kind != Report::Kind::kErrored) {
+    return Violation(result.state_id(), std::move(violation));
+  }
+  // The worker's own message says most about the failure: keep its start.
+  std::string message =
+      absl::StrCat(Utf8Prefix(validated.report.error, kMaxFallbackErrorBytes - 128),
+                   "... (cut by the sidecar from ", validated.report.error.size(), " bytes)");
+  return {Report::Errored(result.state_id(), std::move(message)), std::move(violation)};
 }
 
 }  // namespace exosphere::sidecar

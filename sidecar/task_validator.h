@@ -31,8 +31,11 @@ struct ValidatedResult {
   std::string violation;
 };
 
-// Turns a worker's answer into the report to send.
-ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& result);
+// Turns a worker's answer into the report to send. A report whose body would exceed
+// `max_report_bytes` (what the state manager accepts) is a violation: the state is reported
+// errored instead (an errored result keeps the start of its message).
+ValidatedResult ValidateResult(const NodeSpec& node, const v1::TaskResult& result,
+                               size_t max_report_bytes);
 
 }  // namespace exosphere::sidecar
 

@@ -1,6 +1,8 @@
 #ifndef EXOSPHERE_SIDECAR_WORKER_SINK_H_
 #define EXOSPHERE_SIDECAR_WORKER_SINK_H_
 
+#include "absl/status/status.h"
+
 #include "exosphere/sidecar/v1/node_host.pb.h"
 
 namespace exosphere::sidecar {
@@ -13,6 +15,9 @@ class WorkerSink {
   // the caller. Messages are delivered in the order queued. Dropped silently once the stream is
   // closed (the router learns of that through RemoveWorker).
   virtual void Send(v1::SidecarMessage message) = 0;
+  // Ends the stream with `status` once the queued messages are out (the worker is refused for
+  // good, e.g. its nodes cannot be registered). Same promises as Send.
+  virtual void Close(const absl::Status& status) = 0;
 };
 
 }  // namespace exosphere::sidecar

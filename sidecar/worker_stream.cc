@@ -3,21 +3,70 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 
 #include "common/log.h"
 #include "sidecar/grpc_status.h"
+#include "sidecar/protobuf_errors.h"
 
 namespace exosphere::sidecar {
 
-WorkerStream::WorkerStream(TaskRouter& router, const HelloLimits& limits,
-                           uint32_t max_message_bytes, std::string peer,
+struct WorkerStream::HelloWatch {
+  absl::Mutex mu;
+  WorkerStream* stream ABSL_GUARDED_BY(mu) = nullptr;  // null once disarmed
+  int running ABSL_GUARDED_BY(mu) = 0;                 // timer callbacks inside the stream
+};
+
+WorkerStream::WorkerStream(TaskRouter& router, Scheduler& scheduler,
+                           const WorkerStreamOptions& options, std::string peer,
                            std::function<void()> on_finish)
     : router_(router),
-      limits_(limits),
-      max_message_bytes_(max_message_bytes),
+      scheduler_(scheduler),
+      limits_(*options.hello_limits),
+      max_message_bytes_(options.max_message_bytes),
+      hello_timeout_(options.hello_timeout),
+      hello_watch_(std::make_shared<HelloWatch>()),
       peer_(std::move(peer)),
       on_finish_(std::move(on_finish)) {
-  StartRead(&incoming_);
+  {
+    absl::MutexLock lock(&hello_watch_->mu);
+    hello_watch_->stream = this;
+  }
+  hello_timer_ = scheduler_.ScheduleAfter(hello_timeout_, [watch = hello_watch_] {
+    WorkerStream* stream;
+    {
+      absl::MutexLock lock(&watch->mu);
+      if (watch->stream == nullptr) return;
+      stream = watch->stream;
+      ++watch->running;
+    }
+    stream->OnHelloTimeout();
+    absl::MutexLock lock(&watch->mu);
+    --watch->running;
+  });
+  StartRead(&incoming_bytes_);
+}
+
+void WorkerStream::DisarmHelloTimer() {
+  if (hello_watch_ == nullptr) return;
+  scheduler_.Cancel(hello_timer_);
+  {
+    absl::MutexLock lock(&hello_watch_->mu);
+    hello_watch_->stream = nullptr;
+    hello_watch_->mu.Await(absl::Condition(
+        +[](int* running) { return *running == 0; }, &hello_watch_->running));
+  }
+  hello_watch_.reset();
+}
+
+void WorkerStream::OnHelloTimeout() {
+  EXO_LOG(
+      kWarning, "hello_timeout", "no Hello arrived in time; ending the stream",
+      {{"peer", peer_}, {"timeout_ms", absl::StrCat(absl::ToInt64Milliseconds(hello_timeout_))}});
+  FinishWith(grpc::Status(
+      grpc::StatusCode::DEADLINE_EXCEEDED,
+      absl::StrCat("no Hello within ", absl::ToInt64Milliseconds(hello_timeout_),
+                   " ms of opening the stream (--hello-timeout-ms); send Hello first")));
 }
 
 void WorkerStream::Send(v1::SidecarMessage message) {
@@ -30,13 +79,21 @@ void WorkerStream::Send(v1::SidecarMessage message) {
   }
 }
 
+void WorkerStream::Close(const absl::Status& status) { FinishWith(ToGrpcStatus(status)); }
+
 void WorkerStream::StartNextWriteLocked() {
   // While more messages wait behind this one, let gRPC coalesce them into fewer frames and
   // syscalls; the last queued message is written without the hint, which flushes the batch.
   // std::deque keeps the front element in place while later ones are appended.
   grpc::WriteOptions options;
   if (outbox_.size() > 1) options.set_buffer_hint();
-  StartWrite(&outbox_.front(), options);
+  bool own_buffer = false;
+  writing_bytes_.Clear();  // the previous message's bytes; gRPC is done with them
+  // Serializing a message the sidecar built cannot fail short of running out of memory.
+  grpc::SerializationTraits<v1::SidecarMessage>::Serialize(outbox_.front(), &writing_bytes_,
+                                                           &own_buffer)
+      .IgnoreError();
+  StartWrite(&writing_bytes_, options);
 }
 
 void WorkerStream::OnWriteDone(bool ok) {
@@ -61,11 +118,35 @@ void WorkerStream::OnReadDone(bool ok) {
     FinishWith(grpc::Status::OK);
     return;
   }
-  HandleMessage();
+  if (ParseIncoming()) HandleMessage();
+}
+
+bool WorkerStream::ParseIncoming() {
+  ProtobufErrorCapture capture;
+  incoming_.Clear();
+  if (grpc::SerializationTraits<v1::WorkerMessage>::Deserialize(&incoming_bytes_, &incoming_)
+          .ok()) {
+    return true;
+  }
+  const std::string reason = capture.errors().empty() ? "it could not be parsed" : capture.errors();
+  const std::string message =
+      absl::StrCat("a message on this stream is not a valid exosphere.sidecar.v1.WorkerMessage (",
+                   reason, "); the stream ends and its tasks go to other workers");
+  EXO_LOG(kWarning, "worker_message_invalid", OutgoingText(message, 1024),
+          {{"peer", peer_}, {"worker", worker_id_}});
+  Leave("it sent a message that is not a valid WorkerMessage");
+  FinishWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, OutgoingText(message)));
+  return false;
 }
 
 void WorkerStream::HandleMessage() {
   if (worker_id_.empty()) {
+    DisarmHelloTimer();
+    {
+      // The Hello timer ended the stream while this message was on its way.
+      absl::MutexLock lock(&mu_);
+      if (finish_requested_) return;
+    }
     if (!incoming_.has_hello()) {
       FinishWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                               "the first message on a NodeHost stream must be a Hello"));
@@ -73,13 +154,13 @@ void WorkerStream::HandleMessage() {
     }
     absl::StatusOr<WorkerSpec> spec = ValidateHello(incoming_.hello(), limits_);
     if (!spec.ok()) {
-      EXO_LOG(kWarning, "hello_rejected", std::string(spec.status().message()), {{"peer", peer_}});
+      EXO_LOG(kWarning, "hello_rejected", OutgoingText(spec.status().message()), {{"peer", peer_}});
       FinishWith(ToGrpcStatus(spec.status()));
       return;
     }
     absl::StatusOr<std::string> id = router_.AddWorker(*std::move(spec), this, max_message_bytes_);
     if (!id.ok()) {
-      EXO_LOG(kWarning, "hello_rejected", std::string(id.status().message()), {{"peer", peer_}});
+      EXO_LOG(kWarning, "hello_rejected", OutgoingText(id.status().message()), {{"peer", peer_}});
       FinishWith(ToGrpcStatus(id.status()));
       return;
     }
@@ -98,6 +179,14 @@ void WorkerStream::HandleMessage() {
         router_.HandleResult(worker_id_, incoming_.result());
         break;
       case v1::WorkerMessage::kSetSlots:
+        if (incoming_.set_slots().slots() > limits_.max_slots) {
+          Leave("SetSlots was out of bounds");
+          FinishWith(
+              grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           absl::StrCat("SetSlots.slots must be between 0 and ", limits_.max_slots,
+                                        ", got ", incoming_.set_slots().slots())));
+          return;
+        }
         router_.SetSlots(worker_id_, incoming_.set_slots().slots());
         break;
       case v1::WorkerMessage::kHello:
@@ -112,7 +201,7 @@ void WorkerStream::HandleMessage() {
         break;
     }
   }
-  StartRead(&incoming_);
+  StartRead(&incoming_bytes_);
 }
 
 void WorkerStream::FinishWith(const grpc::Status& status) {
@@ -149,6 +238,7 @@ void WorkerStream::Leave(const std::string& reason) {
 }
 
 void WorkerStream::OnDone() {
+  DisarmHelloTimer();
   Leave("the stream ended");
   delete this;
 }

@@ -9,6 +9,16 @@ void FakeWorkerSink::Send(sidecar::v1::SidecarMessage message) {
   messages_.push_back(std::move(message));
 }
 
+void FakeWorkerSink::Close(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (!closed_.has_value()) closed_ = status;
+}
+
+std::optional<absl::Status> FakeWorkerSink::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
 std::vector<sidecar::v1::SidecarMessage> FakeWorkerSink::messages() const {
   absl::MutexLock lock(&mu_);
   return messages_;

@@ -2,6 +2,7 @@
 #define EXOSPHERE_TESTS_FAKES_FAKE_ROUTER_PEERS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,7 +24,10 @@ namespace exosphere::testing {
 class FakeWorkerSink final : public sidecar::WorkerSink {
  public:
   void Send(sidecar::v1::SidecarMessage message) override;
+  void Close(const absl::Status& status) override;
   std::vector<sidecar::v1::SidecarMessage> messages() const;
+  // The status of Close, if it was called.
+  std::optional<absl::Status> closed() const;
   // Messages of one kind, e.g. kTask.
   std::vector<sidecar::v1::SidecarMessage> OfKind(sidecar::v1::SidecarMessage::KindCase kind) const;
   std::vector<std::string> TaskIds() const;
@@ -32,6 +36,7 @@ class FakeWorkerSink final : public sidecar::WorkerSink {
  private:
   mutable absl::Mutex mu_;
   std::vector<sidecar::v1::SidecarMessage> messages_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeReportQueue final : public sidecar::ReportQueue {

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 #include "exosphere/client/client.h"
 #include "harness/child_process.h"
@@ -61,14 +62,19 @@ class FakeTlsStateManager {
       : server_(certs.Path("server.pem").c_str(), certs.Path("server.key").c_str(),
                 require_client_certificate ? certs.Path("ca.pem").c_str() : nullptr) {
     server_.set_keep_alive_timeout(1);
-    server_.Put(R"(/v0/namespace/(.+)/nodes/)", [this](const httplib::Request& request,
-                                                       httplib::Response& response) {
-      {
-        absl::MutexLock lock(&mu_);
-        ++registrations_;
-      }
-      response.set_content(R"({"runtime_name":"rt","registered_nodes":[]})", "application/json");
-    });
+    server_.Put(R"(/v0/namespace/(.+)/nodes/)",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  {
+                    absl::MutexLock lock(&mu_);
+                    ++registrations_;
+                  }
+                  // The server's reply echoes the registration (the sidecar checks that it does).
+                  const nlohmann::json body = nlohmann::json::parse(request.body);
+                  response.set_content(nlohmann::json{{"runtime_name", body["runtime_name"]},
+                                                      {"registered_nodes", body["nodes"]}}
+                                           .dump(),
+                                       "application/json");
+                });
     server_.Post(R"(/v0/namespace/(.+)/states/enqueue)", [](const httplib::Request&,
                                                             httplib::Response& response) {
       response.set_content(R"({"count":0,"namespace":"tls","status":"QUEUED","states":[]})",

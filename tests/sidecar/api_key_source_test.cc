@@ -65,7 +65,8 @@ TEST_F(ApiKeySourceTest, AMissingFileKeepsTheLastKeyAndBothKeysAreMaskedInLogs) 
 
 TEST_F(ApiKeySourceTest, AnUnreadableFileAtStartIsAnError) {
   EXPECT_THAT(ApiKeySource::Create("", path_ + ".missing", clock_),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cannot read API key file")));
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("cannot read the API key file (--api-key-file)")));
 }
 
 }  // namespace

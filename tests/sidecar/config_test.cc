@@ -14,6 +14,7 @@ namespace {
 
 using ::exosphere::testing::IsOk;
 using ::exosphere::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -91,6 +92,19 @@ TEST(ConfigTest, KeyFilesAreTrimmedAndProblemsNamed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is empty")));
   std::remove(path.c_str());
   EXPECT_THAT(ReadKeyFile(path), StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
+}
+
+TEST(ConfigTest, WorkerTokenFileErrorsNameTheWorkerTokenFlag) {
+  const std::string path = ::testing::TempDir() + "/config_test_missing_token";
+  std::remove(path.c_str());
+  const absl::StatusOr<std::string> missing = ReadKeyFile(path, KeyFileKind::kWorkerToken);
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, HasSubstr("--worker-token-file")));
+  EXPECT_THAT(missing.status().message(), Not(HasSubstr("API key")));
+  std::ofstream(path) << " \n";
+  EXPECT_THAT(ReadKeyFile(path, KeyFileKind::kWorkerToken),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("worker token file"), HasSubstr("is empty"))));
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sidecar/hello_validator.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -141,6 +142,46 @@ TEST_F(HelloValidatorTest, SameDefinitionIgnoresFieldOrderAndDeadline) {
   b.mutable_nodes(0)->add_secret_fields("other");
   ASSERT_OK_AND_ASSIGN(WorkerSpec spec_c, Validate(b));
   EXPECT_FALSE(spec_a.nodes[0]->SameDefinition(*spec_c.nodes[0]));
+}
+
+TEST_F(HelloValidatorTest, SchemasAndFieldListsAreBoundedAsTheProtoSays) {
+  v1::Hello hello = ValidHello();
+  v1::NodeDefinition& node = *hello.mutable_nodes(0);
+  // Brackets inside strings do not count as nesting.
+  node.set_inputs_schema_json(
+      R"({"type":"object","title":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[","properties":{)"
+      R"("text":{"type":"string"},"lang":{"type":"string"}}})");
+  EXPECT_OK(Validate(hello).status());
+  std::string deep = R"({"type":"object","properties":{"text":{"type":"string"},)"
+                     R"("lang":{"type":"string"}},"x":)";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  node.set_inputs_schema_json(deep + "}");
+  EXPECT_THAT(Validate(hello), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("nests 41 levels deep; at most 32")));
+  node.set_inputs_schema_json(std::string(70000, ' ') + "{}");
+  EXPECT_THAT(Validate(hello), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("is 70002 bytes; at most 65536")));
+  node.clear_inputs_schema_json();
+  // ValidHello's one output field and 1001 more.
+  for (int i = 0; i < 1001; ++i) node.add_output_fields(absl::StrCat("o", i));
+  EXPECT_THAT(Validate(hello), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("output_fields has 1002 fields; at most 1000")));
+}
+
+TEST_F(HelloValidatorTest, ForeignTextIsQuotedShortAndEscaped) {
+  v1::Hello hello = ValidHello();
+  hello.set_runtime_name(std::string(1 << 20, 'r') + "\n");
+  const absl::Status status = Validate(hello).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("...\" (1048577 bytes) is not a valid name")));
+  EXPECT_LT(status.message().size(), 300u);
+  hello = ValidHello();
+  hello.mutable_nodes(0)->set_inputs_schema_json(
+      absl::StrCat(R"({"properties":{"text":{"type":"string"},"lang":{"type":"string"},")",
+                   std::string(5000, 'k'), R"(":{"type":"string"}}})"));
+  EXPECT_THAT(Validate(hello), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("(5000 bytes), which is not a declared field")));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "sidecar/registrar.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -69,6 +70,32 @@ TEST_F(RegistrarTest, RegistersTheNodeSetAndReportsTheOutcome) {
   EXPECT_EQ(client_.registrations()[0].nodes.size(), 2u);
   EXPECT_TRUE(outcomes()[0].status.ok());
   EXPECT_EQ(outcomes()[0].generation, 1u);
+}
+
+TEST_F(RegistrarTest, ARefusalForGoodIsReportedOnceAndNotRetried) {
+  std::atomic<int> refused{0};
+  client_.SetRegisterHook([&](const FakeStateManagerClient::Registration& registration) {
+    if (registration.nodes.size() > 1) {
+      ++refused;
+      return absl::InvalidArgumentError("PUT /nodes/: HTTP 422: nesting too deep");
+    }
+    return absl::OkStatus();
+  });
+  registrar_->Request(Request(1, {"a", "deep"}));
+  ASSERT_TRUE(AwaitOutcomes(1));
+  EXPECT_EQ(outcomes()[0].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(outcomes()[0].retry_in, absl::ZeroDuration());
+  // No retry is scheduled: time passing sends nothing more.
+  EXPECT_EQ(scheduler_.pending(), 0u);
+  clock_.Advance(absl::Minutes(5));
+  scheduler_.WaitUntilIdle();
+  EXPECT_EQ(refused.load(), 1);
+  // The next request (without the refused node) is attempted at once.
+  registrar_->Request(Request(2, {"a"}));
+  ASSERT_TRUE(AwaitOutcomes(2));
+  EXPECT_TRUE(outcomes()[1].status.ok());
+  EXPECT_EQ(outcomes()[1].generation, 2u);
+  EXPECT_EQ(client_.registrations().size(), 1u);
 }
 
 TEST_F(RegistrarTest, FailuresAreRetriedWithBackoffAndEachOneIsReported) {

@@ -18,6 +18,16 @@ namespace {
 
 using ::exosphere::testing::FakeClock;
 using ::exosphere::testing::FakeStateManagerClient;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+// What the REST client returns when the state is not QUEUED any more.
+absl::Status NotQueued() {
+  absl::Status status =
+      absl::FailedPreconditionError("POST executed: HTTP 400: State is not queued");
+  status.SetPayload(kStateNotQueuedPayload, absl::Cord());
+  return status;
+}
 
 class ReporterTest : public ::testing::Test {
  protected:
@@ -99,7 +109,7 @@ TEST_F(ReporterTest, NotQueuedOnARetryMeansTheFirstAttemptLanded) {
   client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
     if (sent.attempt == 1)
       return absl::DeadlineExceededError("timeout after the server applied it");
-    return absl::FailedPreconditionError("POST executed: HTTP 400: State is not queued");
+    return NotQueued();
   });
   reporter_->Submit("ns", Report::Executed("s1", {}));
   ASSERT_TRUE(client_.AwaitReportAttempts(1));
@@ -115,8 +125,7 @@ TEST_F(ReporterTest, NotQueuedAfterTheTransportResentTheFirstAttemptCountsAsAlre
   // libcurl re-sends a request whose reused connection died before the answer: the first send
   // was applied, the second is refused.
   client_.SetReportHook([](const FakeStateManagerClient::SentReport&) {
-    absl::Status refused =
-        absl::FailedPreconditionError("POST executed: HTTP 400: State is not queued");
+    absl::Status refused = NotQueued();
     refused.SetPayload(kRequestResentPayload, absl::Cord());
     return refused;
   });
@@ -128,16 +137,73 @@ TEST_F(ReporterTest, NotQueuedAfterTheTransportResentTheFirstAttemptCountsAsAlre
   EXPECT_EQ(stats.rejected, 0u);
 }
 
-TEST_F(ReporterTest, APermanentRefusalIsNotRetried) {
-  client_.SetReportHook([](const FakeStateManagerClient::SentReport&) {
-    return absl::FailedPreconditionError("HTTP 400: State is not queued");
-  });
+TEST_F(ReporterTest, AStateThatIsNotQueuedOnTheFirstAttemptGetsNoOtherReport) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport&) { return NotQueued(); });
   reporter_->Submit("ns", Report::Executed("s1", {}));
   ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
   clock_.Advance(absl::Minutes(1));
   scheduler_.WaitUntilIdle();
   EXPECT_EQ(client_.report_attempts(), 1);
   EXPECT_EQ(reporter_->Stats().rejected, 1u);
+}
+
+TEST_F(ReporterTest, ARefusedExecutedReportBecomesAnErroredReportThatSaysWhy) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
+    if (sent.report.kind == Report::Kind::kExecuted) {
+      return absl::InvalidArgumentError("POST executed: HTTP 413: Request body too large");
+    }
+    return absl::OkStatus();
+  });
+  reporter_->Submit("ns", Report::Executed("s1", {{{"out", "x"}}}));
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  ASSERT_EQ(client_.reports().size(), 1u);
+  const Report sent = client_.reports()[0].report;
+  EXPECT_EQ(sent.kind, Report::Kind::kErrored);
+  EXPECT_EQ(sent.state_id, "s1");
+  EXPECT_THAT(sent.error, AllOf(HasSubstr("refused its executed report"), HasSubstr("HTTP 413")));
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(stats.reported_errored_after_refusal, 1u);
+  EXPECT_EQ(stats.delivered, 1u);
+  EXPECT_EQ(stats.rejected, 0u);
+  EXPECT_EQ(stats.unsent, 0u);
+}
+
+TEST_F(ReporterTest, ARefusedLongErrorIsCutThenTheStateIsHandedBack) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
+    if (sent.report.kind == Report::Kind::kErrored && sent.report.error.size() > 4096) {
+      return absl::InvalidArgumentError("POST errored: HTTP 413: Request body too large");
+    }
+    if (sent.report.kind == Report::Kind::kErrored) {
+      return absl::NotFoundError("POST errored: HTTP 404: Graph template not found");
+    }
+    return absl::OkStatus();
+  });
+  reporter_->Submit("ns", Report::Errored("s1", std::string(3 << 20, '\x01')));
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(client_.report_attempts(), 3);
+  ASSERT_EQ(client_.reports().size(), 1u);
+  EXPECT_EQ(client_.reports()[0].report.kind, Report::Kind::kRequeueAfter);
+  EXPECT_EQ(client_.reports()[0].report.delay_ms, 1000);
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(stats.error_truncated_after_refusal, 1u);
+  EXPECT_EQ(stats.handed_back_after_refusal, 1u);
+  EXPECT_EQ(stats.delivered, 1u);
+  EXPECT_EQ(stats.unsent, 0u);
+}
+
+TEST_F(ReporterTest, WhenEvenTheHandBackIsRefusedTheReportIsSettledAsRejected) {
+  client_.SetReportHook([](const FakeStateManagerClient::SentReport&) {
+    return absl::NotFoundError("HTTP 404: State not found");
+  });
+  reporter_->Submit("ns", Report::Pruned("s1", json::Json::object()));
+  ASSERT_TRUE(reporter_->AwaitIdle(absl::InfiniteFuture()));
+  // prune, then errored, then the hand-back: nothing else, and nothing left unsent.
+  EXPECT_EQ(client_.report_attempts(), 3);
+  const ReporterStats stats = reporter_->Stats();
+  EXPECT_EQ(stats.reported_errored_after_refusal, 1u);
+  EXPECT_EQ(stats.handed_back_after_refusal, 1u);
+  EXPECT_EQ(stats.rejected, 1u);
+  EXPECT_EQ(stats.unsent, 0u);
 }
 
 TEST_F(ReporterTest, OneSlowReportDoesNotHoldUpTheOthers) {

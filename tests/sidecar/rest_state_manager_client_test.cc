@@ -37,6 +37,7 @@ class RestStateManagerClientTest : public ::testing::Test {
 };
 
 TEST_F(RestStateManagerClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHeaders) {
+  http_.Respond(200, R"({"runtime_name":"rt","registered_nodes":[{"name":"n"}]})");
   ASSERT_OK(client_.RegisterNodes("my ns", "rt",
                                   {{"n", {{"type", "object"}}, {{"type", "object"}}, {"k"}}}));
   const HttpRequest request = Last();
@@ -49,6 +50,35 @@ TEST_F(RestStateManagerClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHea
             json::Json::parse(
                 R"({"runtime_name":"rt","nodes":[{"name":"n","inputs_schema":{"type":"object"},
                               "outputs_schema":{"type":"object"},"secrets":["k"]}]})"));
+}
+
+TEST_F(RestStateManagerClientTest, ARegistrationReplyThatDoesNotEchoTheRequestIsAnError) {
+  const std::vector<NodeRegistration> nodes = {
+      {"n", {{"type", "object"}}, {{"type", "object"}}, {}}};
+  for (const char* body : {"<html>gateway</html>", "{}", R"({"runtime_name":"rt"})",
+                           R"({"runtime_name":"other","registered_nodes":[{"name":"n"}]})",
+                           R"({"runtime_name":"rt","registered_nodes":[]})",
+                           R"({"runtime_name":"rt","registered_nodes":"n"})"}) {
+    http_.Respond(200, body);
+    // kInternal: retried like any garbled reply, never taken as registered.
+    EXPECT_THAT(client_.RegisterNodes("ns", "rt", nodes),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("PUT /v0/namespace/ns/nodes/")))
+        << body;
+  }
+}
+
+TEST_F(RestStateManagerClientTest, AStateThatIsNotQueuedIsClassifiedWhereTheReplyIsRead) {
+  for (const char* detail :
+       {"State is not queued", "State is not queued or executed", "State is already executed"}) {
+    http_.Respond(400, absl::StrCat(R"({"detail":")", detail, R"("})"));
+    const absl::Status status = client_.SendReport("ns", Report::Errored("s1", "e"));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(detail)));
+    EXPECT_TRUE(StateWasNotQueued(status)) << detail;
+  }
+  http_.Respond(400, R"({"detail":"Graph template not found"})");
+  EXPECT_FALSE(StateWasNotQueued(client_.SendReport("ns", Report::Errored("s1", "e"))));
+  http_.Respond(404, R"({"detail":"State not queued? no: not found"})");
+  EXPECT_FALSE(StateWasNotQueued(client_.SendReport("ns", Report::Errored("s1", "e"))));
 }
 
 TEST_F(RestStateManagerClientTest, ClaimParsesStatesAndKeepsMalformedOnesReportable) {

@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 
 #include "exosphere/sidecar/v1/graphs.grpc.pb.h"
@@ -21,7 +24,9 @@ namespace exosphere::sidecar {
 namespace {
 
 using ::exosphere::testing::FakeStateManagerClient;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::SidecarMessage>;
 
@@ -229,6 +234,237 @@ TEST_F(SidecarServiceTest, AWrongWorkerTokenIsUnauthenticated) {
   EXPECT_TRUE(right.Next(v1::SidecarMessage::kWelcome).has_value());
 }
 
+TEST_F(SidecarServiceTest, EveryGraphsCallNeedsTheWorkerToken) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.worker_token = "wt-expected-token";
+  Start(config);
+  // Every method of the service, so that an RPC added later cannot skip the check.
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "exosphere.sidecar.v1.Graphs");
+  ASSERT_NE(service, nullptr);
+  ASSERT_GE(service->method_count(), 6);
+  grpc::GenericStub stub(channel_);
+  auto call = [&](const std::string& method, const std::string& token) {
+    grpc::ClientContext context;
+    if (!token.empty()) context.AddMetadata("x-exosphere-worker-token", token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    grpc::Slice empty;  // an empty message of any request type
+    grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    absl::Notification done;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                   [&](grpc::Status result) {
+                     status = std::move(result);
+                     done.Notify();
+                   });
+    done.WaitForNotification();
+    return status;
+  };
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string method =
+        absl::StrCat("/", service->full_name(), "/", service->method(i)->name());
+    for (const std::string& token : {std::string(), std::string("wt-wrong-token")}) {
+      const grpc::Status status = call(method, token);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << method << " " << token;
+      EXPECT_THAT(status.error_message(), Not(HasSubstr("wt-expected-token")));
+    }
+    // With the token the call gets past the check (the empty request is then refused or served).
+    EXPECT_NE(call(method, "wt-expected-token").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << method;
+  }
+  // Nothing reached the state manager on behalf of a caller without the token.
+  EXPECT_TRUE(client_.upsert_bodies().empty());
+  EXPECT_TRUE(client_.trigger_bodies().size() <= 1u);
+}
+
+TEST_F(SidecarServiceTest, AStreamWithoutHelloIsEndedAfterTheHelloTimeout) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.max_streams = 1;
+  config.hello_timeout = absl::Milliseconds(200);
+  Start(config);
+  TestWorker silent(*node_host_);
+  const grpc::Status status = silent.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("no Hello within 200 ms"));
+  // Its slot of --max-streams is free again.
+  TestWorker real(*node_host_);
+  ASSERT_TRUE(real.Hello("rt", 1, "echo"));
+  EXPECT_TRUE(real.Next(v1::SidecarMessage::kWelcome).has_value());
+}
+
+TEST_F(SidecarServiceTest, SetSlotsBeyondTheHelloBoundEndsTheStreamAndTheNodeStaysClaimable) {
+  Start();
+  TestWorker greedy(*node_host_);
+  ASSERT_TRUE(greedy.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(greedy.Next(v1::SidecarMessage::kRegistration).has_value());
+  v1::WorkerMessage slots;
+  slots.mutable_set_slots()->set_slots(4294967295u);
+  ASSERT_TRUE(greedy.Send(slots));
+  const grpc::Status status = greedy.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("SetSlots.slots must be between 0 and 10000"));
+  TestWorker next(*node_host_);
+  ASSERT_TRUE(next.Hello("rt", 1, "echo"));
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  auto task = next.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+  ASSERT_TRUE(next.Result("s1", "done"));
+  ASSERT_TRUE(client_.AwaitReports(1));
+}
+
+TEST_F(SidecarServiceTest, HugeOrDeepHelloFieldsAreRefusedWithShortMessages) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.max_message_bytes = 2 << 20;
+  Start(config);
+  {
+    TestWorker worker(*node_host_);
+    ASSERT_TRUE(worker.Hello("rt", 1, std::string(1 << 20, 'n')));
+    const grpc::Status status = worker.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("(1048576 bytes)"));
+    EXPECT_LT(status.error_message().size(), 512u);
+  }
+  {
+    TestWorker worker(*node_host_);
+    v1::WorkerMessage message;
+    v1::Hello& hello = *message.mutable_hello();
+    hello.set_runtime_name("rt");
+    hello.set_slots(1);
+    v1::NodeDefinition& node = *hello.add_nodes();
+    node.set_name("deep");
+    node.add_input_fields("text");
+    std::string schema = R"({"type":"object","properties":{"text":{"type":"string"}},"x":)";
+    for (int i = 0; i < 3000; ++i) schema += "[";
+    for (int i = 0; i < 3000; ++i) schema += "]";
+    node.set_inputs_schema_json(schema + "}");
+    ASSERT_TRUE(worker.Send(message));
+    const grpc::Status status = worker.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("nests 3001 levels deep; at most 32"));
+  }
+  EXPECT_TRUE(client_.registrations().empty());
+}
+
+TEST_F(SidecarServiceTest, ARegistrationRefusedForGoodEndsOnlyTheWorkerThatBroughtTheNode) {
+  // The state manager refuses any registration that contains node "bad".
+  client_.SetRegisterHook([](const FakeStateManagerClient::Registration& registration) {
+    for (const NodeRegistration& node : registration.nodes) {
+      if (node.name == "bad") {
+        return absl::InvalidArgumentError("PUT /nodes/: HTTP 422: schema too deep");
+      }
+    }
+    return absl::OkStatus();
+  });
+  Start();
+  TestWorker good(*node_host_);
+  ASSERT_TRUE(good.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(good.Next(v1::SidecarMessage::kRegistration).has_value());
+  TestWorker bad(*node_host_);
+  ASSERT_TRUE(bad.Hello("rt", 1, "bad"));
+  const grpc::Status refused = bad.Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(),
+              AllOf(HasSubstr("refused to register node(s) bad"), HasSubstr("schema too deep")));
+  // A worker that joins afterwards registers, and the runtime keeps working.
+  TestWorker later(*node_host_);
+  ASSERT_TRUE(later.Hello("rt", 1, "other"));
+  auto registration = later.Next(v1::SidecarMessage::kRegistration);
+  ASSERT_TRUE(registration.has_value());
+  EXPECT_TRUE(registration->registration().registered());
+  EXPECT_EQ(sidecar_->RouterStatistics().registration_failures, 0);
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  auto task = good.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+}
+
+TEST_F(SidecarServiceTest, TheApiKeyIsRedactedFromRegistrationErrors) {
+  client_.SetRegisterHook([](const FakeStateManagerClient::Registration&) {
+    return absl::UnauthenticatedError(
+        "PUT /nodes/: HTTP 401: Invalid API key sk-echoed-secret-key (the state manager refused "
+        "the API key)");
+  });
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "sk-echoed-secret-key";
+  Start(config);
+  TestWorker worker(*node_host_);
+  ASSERT_TRUE(worker.Hello("rt", 1, "echo"));
+  auto registration = worker.Next(v1::SidecarMessage::kRegistration);
+  ASSERT_TRUE(registration.has_value());
+  EXPECT_FALSE(registration->registration().registered());
+  EXPECT_THAT(registration->registration().error(),
+              AllOf(HasSubstr("HTTP 401"), HasSubstr("[redacted]"),
+                    Not(HasSubstr("sk-echoed-secret-key"))));
+  EXPECT_THAT(sidecar_->RenderMetrics(), Not(HasSubstr("sk-echoed-secret-key")));
+}
+
+TEST_F(SidecarServiceTest, AResultTooLargeToReportIsRejectedAndReportedErrored) {
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  config.max_report_bytes = 64 * 1024;
+  config.max_message_bytes = 1 << 20;
+  Start(config);
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  TestWorker worker(*node_host_);
+  ASSERT_TRUE(worker.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(worker.Next(v1::SidecarMessage::kTask).has_value());
+  // 20,000 control characters: 20 KB on the wire, 120 KB of JSON.
+  ASSERT_TRUE(worker.Result("s1", std::string(20000, '\x01')));
+  auto rejected = worker.Next(v1::SidecarMessage::kResultRejected);
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->result_rejected().reason(), v1::ResultRejected::INVALID_RESULT);
+  EXPECT_THAT(rejected->result_rejected().message(),
+              AllOf(HasSubstr("120"), HasSubstr("--max-report-bytes")));
+  ASSERT_TRUE(client_.AwaitReports(1));
+  EXPECT_EQ(client_.reports()[0].report.kind, Report::Kind::kErrored);
+  EXPECT_THAT(client_.reports()[0].report.error, HasSubstr("--max-report-bytes"));
+}
+
+TEST_F(SidecarServiceTest, InvalidUtf8EndsTheStreamNamingTheFieldAndTheTaskGoesElsewhere) {
+  Start();
+  {
+    TestWorker worker(*node_host_);
+    v1::WorkerMessage message;
+    v1::Hello& hello = *message.mutable_hello();
+    hello.set_runtime_name("rt");
+    hello.set_slots(1);
+    hello.set_worker_label("pod-\xff\xfe");
+    hello.add_nodes()->set_name("echo");
+    ASSERT_TRUE(worker.Send(message));
+    const grpc::Status status = worker.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(),
+                AllOf(HasSubstr("not a valid exosphere.sidecar.v1.WorkerMessage"),
+                      HasSubstr("worker_label"), HasSubstr("UTF-8")));
+  }
+  TestWorker broken(*node_host_);
+  ASSERT_TRUE(broken.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(broken.Next(v1::SidecarMessage::kRegistration).has_value());
+  client_.AddClaimable("default", State("s1", "echo", {{"text", "t"}}));
+  ASSERT_TRUE(broken.Next(v1::SidecarMessage::kTask).has_value());
+  TestWorker healthy(*node_host_);
+  ASSERT_TRUE(healthy.Hello("rt", 1, "echo"));
+  ASSERT_TRUE(broken.Result("s1", "bad \xc3\x28 bytes"));
+  const grpc::Status status = broken.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
+  auto task = healthy.Next(v1::SidecarMessage::kTask);
+  ASSERT_TRUE(task.has_value());
+  EXPECT_EQ(task->task().state_id(), "s1");
+  ASSERT_TRUE(healthy.Result("s1", "good"));
+  ASSERT_TRUE(client_.AwaitReports(1));
+  EXPECT_EQ(client_.reports()[0].report.outputs[0].at("out"), "good");
+}
+
 TEST_F(SidecarServiceTest, StreamsBeyondTheLimitAreRefused) {
   SidecarConfig config;
   config.state_manager_uri = "http://unused";
@@ -262,7 +498,9 @@ TEST_F(SidecarServiceTest, WhatAPreviousRunLeftInTheJournalIsFinishedOnStart) {
   // The previous run's executed report may have landed: a "not queued" answer means it did.
   client_.SetReportHook([](const FakeStateManagerClient::SentReport& sent) {
     if (sent.report.state_id == "reported") {
-      return absl::FailedPreconditionError("HTTP 400: State is not queued");
+      absl::Status not_queued = absl::FailedPreconditionError("HTTP 400: State is not queued");
+      not_queued.SetPayload(kStateNotQueuedPayload, absl::Cord());
+      return not_queued;
     }
     return absl::OkStatus();
   });

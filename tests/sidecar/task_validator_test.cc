@@ -11,6 +11,8 @@ namespace {
 using ::exosphere::testing::StatusIs;
 using ::testing::HasSubstr;
 
+constexpr size_t kLimit = 8 << 20;
+
 NodeSpec Node() {
   NodeSpec node;
   node.name = "n";
@@ -49,13 +51,13 @@ TEST(TaskValidatorTest, ExecutedOutputsMustCarryEveryDeclaredField) {
   (*first)["x"] = "1";
   (*first)["y"] = "2";
   (*first)["z"] = "extra";
-  ValidatedResult ok = ValidateResult(Node(), result);
+  ValidatedResult ok = ValidateResult(Node(), result, kLimit);
   EXPECT_TRUE(ok.violation.empty());
   EXPECT_EQ(ok.report.kind, Report::Kind::kExecuted);
   EXPECT_EQ(ok.report.outputs[0].at("z"), "extra");
 
   (*result.mutable_executed()->add_outputs()->mutable_fields())["x"] = "only";
-  ValidatedResult bad = ValidateResult(Node(), result);
+  ValidatedResult bad = ValidateResult(Node(), result, kLimit);
   EXPECT_EQ(bad.violation, "output 1 of node \"n\" lacks the declared field \"y\"");
   EXPECT_EQ(bad.report.kind, Report::Kind::kErrored);
   EXPECT_EQ(bad.report.error, bad.violation);
@@ -65,7 +67,7 @@ TEST(TaskValidatorTest, ZeroOutputsAreAValidExecution) {
   v1::TaskResult result;
   result.set_state_id("s");
   result.mutable_executed();
-  ValidatedResult validated = ValidateResult(Node(), result);
+  ValidatedResult validated = ValidateResult(Node(), result, kLimit);
   EXPECT_TRUE(validated.violation.empty());
   EXPECT_TRUE(validated.report.outputs.empty());
 }
@@ -74,11 +76,12 @@ TEST(TaskValidatorTest, RequeueDelayMustBePositiveAndAnOutcomeIsRequired) {
   v1::TaskResult result;
   result.set_state_id("s");
   result.mutable_requeue_after()->set_delay_ms(0);
-  EXPECT_THAT(ValidateResult(Node(), result).violation, HasSubstr("must be between 1 and"));
+  EXPECT_THAT(ValidateResult(Node(), result, kLimit).violation, HasSubstr("must be between 1 and"));
   result.clear_outcome();
-  EXPECT_THAT(ValidateResult(Node(), result).violation, HasSubstr("has no outcome"));
+  EXPECT_THAT(ValidateResult(Node(), result, kLimit).violation, HasSubstr("has no outcome"));
   result.mutable_errored()->set_message("");
-  EXPECT_THAT(ValidateResult(Node(), result).report.error, HasSubstr("failed without a message"));
+  EXPECT_THAT(ValidateResult(Node(), result, kLimit).report.error,
+              HasSubstr("failed without a message"));
 }
 
 TEST(TaskValidatorTest, PruneDataBecomesAJsonObject) {
@@ -87,10 +90,33 @@ TEST(TaskValidatorTest, PruneDataBecomesAJsonObject) {
   auto& fields = *result.mutable_prune()->mutable_data()->mutable_fields();
   fields["reason"].set_string_value("duplicate");
   fields["count"].set_number_value(2);
-  ValidatedResult validated = ValidateResult(Node(), result);
+  ValidatedResult validated = ValidateResult(Node(), result, kLimit);
   EXPECT_EQ(validated.report.prune_data, json::Json({{"reason", "duplicate"}, {"count", 2.0}}));
   EXPECT_EQ(validated.report.Body(),
             json::Json({{"data", {{"reason", "duplicate"}, {"count", 2.0}}}}));
+}
+
+TEST(TaskValidatorTest, AResultWhoseReportWouldBeTooLargeIsAViolationReportedErrored) {
+  v1::TaskResult result;
+  result.set_state_id("s1");
+  auto& fields = *result.mutable_executed()->add_outputs()->mutable_fields();
+  fields["x"] = "";
+  fields["y"] = std::string(20000, '\n');
+  // 20,000 newlines are 40,000 bytes of JSON.
+  ValidatedResult executed = ValidateResult(Node(), result, 40000);
+  EXPECT_THAT(executed.violation, HasSubstr("would be 400"));
+  EXPECT_THAT(executed.violation, HasSubstr("over the sidecar's limit of 40000"));
+  EXPECT_EQ(executed.report.kind, Report::Kind::kErrored);
+  EXPECT_TRUE(ValidateResult(Node(), result, 50000).violation.empty());
+
+  result.mutable_errored()->set_message(std::string(1 << 20, 'e'));
+  ValidatedResult errored = ValidateResult(Node(), result, 65536);
+  EXPECT_FALSE(errored.violation.empty());
+  // The worker's own message is kept, cut short.
+  EXPECT_EQ(errored.report.kind, Report::Kind::kErrored);
+  EXPECT_EQ(errored.report.error.substr(0, 10), "eeeeeeeeee");
+  EXPECT_LT(errored.report.error.size(), 4200u);
+  EXPECT_THAT(errored.report.error, HasSubstr("cut by the sidecar from 1048576 bytes"));
 }
 
 }  // namespace
