@@ -121,7 +121,7 @@ int Probe(const std::string& url) {
 // glibc keeps freed memory for reuse: blocks above a threshold it raises to the largest block
 // freed so far (up to 32 MiB) stay in per-thread arenas, and free memory between live blocks is
 // never given back. After a few large bodies or a burst of worker streams that kept the RSS at
-// 48-100 MB instead of 26 MB (RELIABILITY.md, "Memory"). Fixing the thresholds at glibc's
+// 48-100 MB instead of 26 MB (RELIABILITY.md, "Limits"). Fixing the thresholds at glibc's
 // initial 128 KiB maps large blocks and unmaps them when freed; unless GLIBC_TUNABLES sets them.
 void ConfigureAllocator() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
