@@ -13,7 +13,9 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -45,6 +47,20 @@ ABSL_FLAG(int32_t, batch, 16, "Claim batch of both phases (the sidecar's --max-b
 ABSL_FLAG(int32_t, http_connections, 8, "The sidecar's --http-connections.");
 ABSL_FLAG(std::string, sidecar_bin, "",
           "The exosphere-sidecar binary (default: next to this benchmark).");
+ABSL_FLAG(int32_t, memory_streams, 1000,
+          "Memory phase after the rounds: open this many more worker streams at once, close them, "
+          "and sample the sidecar's RSS before, with them, and after (0: skip).");
+ABSL_FLAG(int64_t, memory_states, 40,
+          "Memory phase: states whose result carries one --memory-output-bytes output (0: skip).");
+ABSL_FLAG(int64_t, memory_output_bytes, 3 << 20, "Size of each large output of the memory phase.");
+ABSL_FLAG(int64_t, memory_settle_ms, 3000,
+          "Memory phase: how long the sidecar is left idle before each 'after' sample (its "
+          "periodic work runs meanwhile, as in a pod between bursts).");
+ABSL_FLAG(std::vector<std::string>, sidecar_env, {},
+          "Extra NAME=VALUE environment entries of the sidecar, comma-separated (e.g. "
+          "GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072 to compare allocator settings).");
+ABSL_FLAG(std::vector<std::string>, sidecar_args, {},
+          "Extra flags of the sidecar, comma-separated (e.g. --malloc-trim-interval-ms=0).");
 ABSL_FLAG(bool, pin, true,
           "On a machine with 2+ CPUs, run the devserver on CPU 0 and everything else (load "
           "clients, sidecar, workers) on CPU 1, as if the state manager had a machine of its own.");
@@ -113,6 +129,11 @@ class NoopWorker {
   }
 
   void Start() { SetSlots(slots_); }
+  // From now on every result carries one output with a field of `bytes` characters (0: none).
+  void SetOutputBytes(int64_t bytes) {
+    absl::MutexLock lock(&mu_);
+    output_bytes_ = bytes;
+  }
   void Pause() { SetSlots(0); }
 
   bool AwaitRegistered(absl::Duration timeout) {
@@ -158,6 +179,15 @@ class NoopWorker {
       const int64_t now_us = absl::ToUnixMicros(absl::Now());
       result.mutable_result()->set_state_id(message.task().state_id());
       {
+        absl::MutexLock lock(&mu_);
+        v1::Output& output = *result.mutable_result()->mutable_executed()->mutable_outputs(0);
+        if (output_bytes_ > 0) {
+          (*output.mutable_fields())["blob"] = std::string(static_cast<size_t>(output_bytes_), 'x');
+        } else {
+          output.mutable_fields()->clear();
+        }
+      }
+      {
         absl::MutexLock lock(&write_mu_);
         stream_->Write(result);
       }
@@ -178,6 +208,7 @@ class NoopWorker {
   bool registered_ ABSL_GUARDED_BY(mu_) = false;
   int64_t answered_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_answer_ ABSL_GUARDED_BY(mu_);
+  int64_t output_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
   std::thread reader_;
 };
@@ -192,6 +223,16 @@ std::string BinaryNextToThisOne(const std::string& name) {
 std::string SidecarBinary() {
   std::string flag = absl::GetFlag(FLAGS_sidecar_bin);
   return flag.empty() ? BinaryNextToThisOne("exosphere-sidecar") : flag;
+}
+
+std::map<std::string, std::optional<std::string>> SidecarEnvironment(const std::string& api_key) {
+  std::map<std::string, std::optional<std::string>> environment = {{"EXOSPHERE_API_KEY", api_key}};
+  for (const std::string& entry : absl::GetFlag(FLAGS_sidecar_env)) {
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos) continue;
+    environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
+  return environment;
 }
 
 bool PinToCpu(int cpu) {
@@ -229,6 +270,120 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+absl::StatusOr<double> ReadMetric(httplib::Client& health, absl::string_view name) {
+  httplib::Result response = health.Get("/metrics");
+  if (!response || response->status != 200) {
+    return absl::UnavailableError("the sidecar's /metrics did not answer");
+  }
+  absl::StatusOr<harness::PrometheusSamples> samples =
+      harness::PrometheusSamples::Parse(response->body);
+  if (!samples.ok()) return samples.status();
+  return samples->Sum(name, {});
+}
+
+// Polls `done` every 20 ms for up to `timeout`; false if it never held.
+template <typename Predicate>
+bool AwaitTrue(Predicate done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
+// The memory phase: RSS before, at the peak of and after (1) a burst of short-lived worker
+// streams and (2) results with large outputs, each returning to an idle sidecar. Prints
+// `sidecar_memory` lines; an error ends the benchmark.
+absl::Status RunMemoryPhase(const std::string& socket, const LoadTarget& target,
+                            httplib::Client& health, pid_t pid,
+                            std::vector<std::unique_ptr<NoopWorker>>& workers) {
+  const absl::Duration settle = absl::Milliseconds(absl::GetFlag(FLAGS_memory_settle_ms));
+  const int streams = absl::GetFlag(FLAGS_memory_streams);
+  if (streams > 0) {
+    absl::StatusOr<double> baseline = ReadMetric(health, "exosphere_sidecar_worker_streams");
+    if (!baseline.ok()) return baseline.status();
+    const ProcessSample before = SampleProcess(pid);
+    int64_t peak = before.rss_kib;
+    {
+      std::vector<std::shared_ptr<grpc::Channel>> channels;
+      std::vector<std::unique_ptr<NoopWorker>> burst;
+      for (int i = 0; i < streams; ++i) {
+        // 100 streams per HTTP/2 connection, as many workers' processes would open.
+        if (i % 100 == 0) {
+          channels.push_back(grpc::CreateChannel(socket, grpc::InsecureChannelCredentials()));
+        }
+        burst.push_back(std::make_unique<NoopWorker>(channels.back(), target.namespace_name, 1));
+      }
+      for (auto& worker : burst) {
+        if (!worker->AwaitRegistered(absl::Seconds(60))) {
+          return absl::DeadlineExceededError("a burst worker was not registered in 60 s");
+        }
+      }
+      peak = std::max(peak, SampleProcess(pid).rss_kib);
+    }
+    // The burst's streams are closed; wait until the sidecar has let go of all of them.
+    if (!AwaitTrue(
+            [&] {
+              absl::StatusOr<double> now = ReadMetric(health, "exosphere_sidecar_worker_streams");
+              return now.ok() && *now <= *baseline;
+            },
+            absl::Seconds(60))) {
+      return absl::DeadlineExceededError("the sidecar kept the burst's streams for 60 s");
+    }
+    std::printf("# sidecar pid %d idle after the streams burst\n", static_cast<int>(pid));
+    std::fflush(stdout);
+    absl::SleepFor(settle);
+    std::printf(
+        "sidecar_memory phase=streams count=%d rss_before_kib=%lld rss_peak_kib=%lld "
+        "rss_after_kib=%lld\n",
+        streams, static_cast<long long>(before.rss_kib), static_cast<long long>(peak),
+        static_cast<long long>(SampleProcess(pid).rss_kib));
+    std::fflush(stdout);
+  }
+
+  const int64_t states = absl::GetFlag(FLAGS_memory_states);
+  const int64_t bytes = absl::GetFlag(FLAGS_memory_output_bytes);
+  if (states > 0 && bytes > 0) {
+    if (absl::Status preloaded = PreloadStates(target, states); !preloaded.ok()) return preloaded;
+    absl::StatusOr<SettledReports> reports_before = ReadSettledReports(health);
+    if (!reports_before.ok()) return reports_before.status();
+    const ProcessSample before = SampleProcess(pid);
+    int64_t peak = before.rss_kib;
+    for (auto& worker : workers) {
+      worker->SetOutputBytes(bytes);
+      worker->Start();
+    }
+    bool settled = false;
+    const absl::Time deadline = absl::Now() + absl::Minutes(2);
+    while (!settled && absl::Now() < deadline) {
+      peak = std::max(peak, SampleProcess(pid).rss_kib);
+      absl::StatusOr<SettledReports> reports = ReadSettledReports(health);
+      if (!reports.ok()) return reports.status();
+      if (reports->rejected > reports_before->rejected) {
+        return absl::FailedPreconditionError(
+            "the state manager rejected large reports; see the sidecar's log");
+      }
+      settled = reports->settled - reports_before->settled >= states;
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    for (auto& worker : workers) {
+      worker->Pause();
+      worker->SetOutputBytes(0);
+    }
+    if (!settled) return absl::DeadlineExceededError("large reports not settled in 2 minutes");
+    absl::SleepFor(settle);
+    std::printf(
+        "sidecar_memory phase=large_outputs states=%lld output_bytes=%lld rss_before_kib=%lld "
+        "rss_peak_kib=%lld rss_after_kib=%lld\n",
+        static_cast<long long>(states), static_cast<long long>(bytes),
+        static_cast<long long>(before.rss_kib), static_cast<long long>(peak),
+        static_cast<long long>(SampleProcess(pid).rss_kib));
+    std::fflush(stdout);
+  }
+  return absl::OkStatus();
+}
+
 int Run() {
   const int64_t states = absl::GetFlag(FLAGS_states);
   const int batch = absl::GetFlag(FLAGS_batch);
@@ -258,14 +413,27 @@ int Run() {
   absl::StatusOr<std::unique_ptr<harness::ScratchDir>> dir = harness::ScratchDir::Create();
   if (!dir.ok()) return Fail(std::string(dir.status().message()));
   const std::string socket = absl::StrCat("unix:", (*dir)->File("sidecar.sock"));
-  absl::StatusOr<std::unique_ptr<harness::ChildProcess>> sidecar = harness::ChildProcess::Start(
-      {{SidecarBinary(), "--state-manager-uri", base_url, "--listen", socket, "--max-batch",
-        absl::StrCat(batch), "--http-connections",
-        absl::StrCat(absl::GetFlag(FLAGS_http_connections)), "--health-listen", "127.0.0.1:0",
-        "--log-level", "warn"},
-       {{"EXOSPHERE_API_KEY", target.api_key}},
-       /*echo_stderr=*/true,
-       "sidecar"});
+  std::vector<std::string> sidecar_argv = {
+      SidecarBinary(),
+      "--state-manager-uri",
+      base_url,
+      "--listen",
+      socket,
+      "--max-batch",
+      absl::StrCat(batch),
+      "--http-connections",
+      absl::StrCat(absl::GetFlag(FLAGS_http_connections)),
+      "--max-streams",
+      absl::StrCat(
+          std::max(1000, absl::GetFlag(FLAGS_workers) + absl::GetFlag(FLAGS_memory_streams))),
+      "--health-listen",
+      "127.0.0.1:0",
+      "--log-level",
+      "warn"};
+  for (const std::string& arg : absl::GetFlag(FLAGS_sidecar_args)) sidecar_argv.push_back(arg);
+  absl::StatusOr<std::unique_ptr<harness::ChildProcess>> sidecar =
+      harness::ChildProcess::Start({sidecar_argv, SidecarEnvironment(target.api_key),
+                                    /*echo_stderr=*/true, "sidecar"});
   if (!sidecar.ok()) return Fail(std::string(sidecar.status().message()));
   if (!(*sidecar)
            ->WaitForStdoutLine(
@@ -384,6 +552,10 @@ int Run() {
   const double sidecar_median = sidecar_rates[sidecar_rates.size() / 2];
   std::printf("summary raw_states_per_s=%.0f sidecar_states_per_s=%.0f ratio=%.2f\n", raw_median,
               sidecar_median, sidecar_median / raw_median);
+  std::fflush(stdout);
+  if (absl::Status memory = RunMemoryPhase(socket, target, health, pid, workers); !memory.ok()) {
+    return Fail(std::string(memory.message()));
+  }
   workers.clear();
   (*sidecar)->Signal(SIGTERM);
   (void)(*sidecar)->Wait(absl::Seconds(30));

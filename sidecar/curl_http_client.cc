@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
 
 CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options, CURLSH* share)
     : options_(std::move(options)),
+      max_idle_(absl::ToChronoNanoseconds(std::max(absl::ZeroDuration(), options_.max_idle))),
       share_(share),
       async_(std::make_unique<ThreadPool>(std::max(1, options_.max_connections))) {}
 
@@ -99,7 +100,7 @@ CurlHttpClient::~CurlHttpClient() {
   async_.reset();
   {
     absl::MutexLock lock(&pool_mu_);
-    for (CURL* handle : idle_handles_) curl_easy_cleanup(handle);
+    for (const IdleHandle& idle : idle_handles_) curl_easy_cleanup(idle.handle);
     idle_handles_.clear();
   }
   curl_share_cleanup(share_);
@@ -116,15 +117,25 @@ void CurlHttpClient::UnlockShared(CURL*, curl_lock_data data, void* self) {
 }
 
 CURL* CurlHttpClient::AcquireHandle() {
+  CURL* handle = nullptr;
+  std::vector<CURL*> expired;
   {
     absl::MutexLock lock(&pool_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    const auto fresh =
+        std::find_if(idle_handles_.begin(), idle_handles_.end(),
+                     [&](const IdleHandle& idle) { return now - idle.since <= max_idle_; });
+    for (auto it = idle_handles_.begin(); it != fresh; ++it) expired.push_back(it->handle);
+    idle_handles_.erase(idle_handles_.begin(), fresh);
     if (!idle_handles_.empty()) {
-      CURL* handle = idle_handles_.back();
+      handle = idle_handles_.back().handle;
       idle_handles_.pop_back();
-      return handle;
     }
   }
-  return NewHandle();
+  // Closes their connections: the server may be closing them at this very moment, and a request
+  // sent on one of them could be lost and re-sent.
+  for (CURL* old : expired) curl_easy_cleanup(old);
+  return handle != nullptr ? handle : NewHandle();
 }
 
 CURL* CurlHttpClient::NewHandle() {
@@ -142,6 +153,15 @@ CURL* CurlHttpClient::NewHandle() {
   curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &AbortWhenStopping);
   curl_easy_setopt(handle, CURLOPT_XFERINFODATA, this);
+  if (options_.max_idle != absl::InfiniteDuration()) {
+    // The pool drops handles idle longer than max_idle (AcquireHandle), which bounds the idle
+    // time of the connection each one last used. This bounds every connection a handle holds
+    // (one per host it talked to), in whole seconds: libcurl reuses a connection while its idle
+    // seconds, rounded down, are at most this.
+    const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(options_.max_idle, absl::Seconds(1)));
+    curl_easy_setopt(handle, CURLOPT_MAXAGE_CONN,
+                     static_cast<long>(std::max<int64_t>(0, seconds - 1)));
+  }
   if (!options_.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (!options_.client_cert_file.empty()) {
     curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
@@ -153,8 +173,9 @@ CURL* CurlHttpClient::NewHandle() {
 }
 
 void CurlHttpClient::ReleaseHandle(CURL* handle) {
+  const auto now = std::chrono::steady_clock::now();
   absl::MutexLock lock(&pool_mu_);
-  idle_handles_.push_back(handle);
+  idle_handles_.push_back({handle, now});
 }
 
 int CurlHttpClient::AbortWhenStopping(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {

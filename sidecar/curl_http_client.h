@@ -2,6 +2,7 @@
 #define EXOSPHERE_SIDECAR_CURL_HTTP_CLIENT_H_
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,11 +30,20 @@ struct CurlHttpClientOptions {
   std::string client_cert_file;
   std::string client_key_file;
   std::string user_agent = "exosphere-sidecar";
+  // A kept-alive connection idle longer than this is closed instead of reused. A server closes
+  // an idle connection after its own keep-alive timeout (uvicorn: 5 s; gunicorn with uvicorn
+  // workers: 2 s); a request sent as it does so dies with the connection before any answer, and
+  // libcurl re-sends it on a new one, so a claim can be applied twice and strand the states of
+  // the first (RELIABILITY.md, "Limits"). Keep it below the server's timeout, with a margin for
+  // the round trip. absl::InfiniteDuration() leaves libcurl's own limit (118 s).
+  absl::Duration max_idle = absl::Milliseconds(1500);
 };
 
 // HttpClient on libcurl's easy interface. Send runs on the calling thread; SendAsync runs on one
 // of `max_connections` threads. Easy handles are pooled, each keeping its keep-alive connection,
-// so every thread that sends reuses an open connection; DNS and TLS session caches are shared.
+// so every thread that sends reuses an open connection (unless it sat idle longer than
+// `max_idle`: then the handle and its connection are dropped); DNS and TLS session caches are
+// shared.
 //
 // Why blocking transfers on threads and not one curl_multi event loop: the sidecar has a handful
 // of concurrent requests, and sidecar-bench measured a multi loop at 66-79 us of sidecar CPU per
@@ -66,13 +76,21 @@ class CurlHttpClient final : public HttpClient {
   static int AbortWhenStopping(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
   const CurlHttpClientOptions options_;
+  // options_.max_idle; nanoseconds::max() when infinite.
+  const std::chrono::nanoseconds max_idle_;
   CURLSH* const share_;
   // One mutex per curl_lock_data kind, as libcurl's share interface requires.
   absl::Mutex share_mu_[CURL_LOCK_DATA_LAST];
   std::atomic<bool> stopping_{false};
 
   absl::Mutex pool_mu_;
-  std::vector<CURL*> idle_handles_ ABSL_GUARDED_BY(pool_mu_);
+  struct IdleHandle {
+    CURL* handle;
+    std::chrono::steady_clock::time_point since;
+  };
+  // In the order they were released (a stack: the most recent at the back), so the handles idle
+  // longer than max_idle are a prefix.
+  std::vector<IdleHandle> idle_handles_ ABSL_GUARDED_BY(pool_mu_);
 
   // Runs SendAsync; reset first thing in the destructor.
   std::unique_ptr<ThreadPool> async_;

@@ -1,8 +1,11 @@
 // exosphere-sidecar: runs workers of any language against the ExosphereHost state manager.
 // Parses flags (with environment fallbacks), starts the Sidecar and waits for SIGINT/SIGTERM.
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 
 #include "common/flags.h"
 #include "common/log.h"
@@ -91,6 +95,8 @@ ABSL_FLAG(std::string, dev_db, "",
           "SQLite file of the embedded devserver (--dev); in memory if empty.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error. Env: EXOSPHERE_LOG_LEVEL.");
 ABSL_FLAG(std::string, log_format, "text", "text or json. Env: EXOSPHERE_LOG_FORMAT.");
+ABSL_FLAG(int64_t, malloc_trim_interval_ms, 10'000,
+          "How often freed heap memory is given back to the system (malloc_trim); 0: never.");
 
 namespace exosphere::sidecar {
 namespace {
@@ -117,6 +123,40 @@ int Probe(const std::string& url) {
   std::printf("%d %s\n", response->status, response->body.c_str());
   return response->status == 200 ? 0 : 1;
 }
+
+// glibc keeps freed memory for reuse: blocks above a threshold it raises to the largest block
+// freed so far (up to 32 MiB) stay in per-thread arenas, and free memory between live blocks is
+// never given back. After a few large bodies or a burst of worker streams that kept the RSS at
+// 48-100 MB instead of 26 MB (RELIABILITY.md, "Limits"). Fixing the thresholds at glibc's
+// initial 128 KiB maps large blocks and unmaps them when freed; unless GLIBC_TUNABLES sets them.
+void ConfigureAllocator() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) return;
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);
+  mallopt(M_TRIM_THRESHOLD, 128 << 10);
+}
+
+// Gives free heap pages back to the system every `interval` (malloc_trim(0) also releases the
+// free pages between live blocks, which glibc otherwise keeps), until destroyed.
+class PeriodicMallocTrim {
+ public:
+  explicit PeriodicMallocTrim(absl::Duration interval) {
+    if (interval <= absl::ZeroDuration()) return;
+    thread_ = std::thread([this, interval] {
+      while (!stop_.WaitForNotificationWithTimeout(interval)) malloc_trim(0);
+    });
+  }
+  ~PeriodicMallocTrim() {
+    stop_.Notify();
+    if (thread_.joinable()) thread_.join();
+  }
+  PeriodicMallocTrim(const PeriodicMallocTrim&) = delete;
+  PeriodicMallocTrim& operator=(const PeriodicMallocTrim&) = delete;
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
 
 int Run(int argc, char** argv) {
   // Signals are taken synchronously by WaitForStopSignal below; block them before any thread
@@ -196,6 +236,9 @@ int Run(int argc, char** argv) {
     if (!token.ok()) return Fail(token.status());
     config.worker_token = *token;
   }
+
+  ConfigureAllocator();
+  const PeriodicMallocTrim trim(Millis(absl::GetFlag(FLAGS_malloc_trim_interval_ms)));
 
   std::unique_ptr<DevMode> dev;
   if (config.dev) {

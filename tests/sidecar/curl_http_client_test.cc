@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -193,6 +194,122 @@ TEST(CurlHttpClientResendTest, ARequestResentOnAFreshConnectionCountsItsSends) {
   ASSERT_EQ(heads.size(), 3u);
   EXPECT_THAT(heads[1], HasSubstr("POST /two"));
   EXPECT_THAT(heads[2], HasSubstr("POST /two"));
+}
+
+// A server that handles one connection at a time and, like a server whose keep-alive timer fires
+// just as a request arrives, closes a connection without answering when the request comes after
+// the connection sat idle longer than `idle_close`. Deterministic stand-in for that race.
+class IdleClosingServer {
+ public:
+  explicit IdleClosingServer(std::chrono::milliseconds idle_close) : idle_close_(idle_close) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        listen(listener_, 4) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~IdleClosingServer() {
+    shutdown(listener_, SHUT_RDWR);  // ends a blocking accept
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  int port() const { return port_; }
+  int connections() {
+    absl::MutexLock lock(&mu_);
+    return connections_;
+  }
+  int answered() {
+    absl::MutexLock lock(&mu_);
+    return answered_;
+  }
+  int lost() {
+    absl::MutexLock lock(&mu_);
+    return lost_;
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      {
+        absl::MutexLock lock(&mu_);
+        ++connections_;
+      }
+      auto last_answer = std::chrono::steady_clock::now();
+      std::string head;
+      while (ReadRequest(fd, &head)) {
+        absl::MutexLock lock(&mu_);
+        if (std::chrono::steady_clock::now() - last_answer > idle_close_) {
+          ++lost_;
+          break;
+        }
+        ++answered_;
+        // Taken before the answer goes out, so the server never counts less idle time than the
+        // client, which starts counting once it has the answer.
+        last_answer = std::chrono::steady_clock::now();
+        SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      }
+      close(fd);
+    }
+  }
+
+  const std::chrono::milliseconds idle_close_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  int answered_ ABSL_GUARDED_BY(mu_) = 0;
+  int lost_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST(CurlHttpClientIdleTest, AConnectionIdleLongerThanMaxIdleIsNotReused) {
+  IdleClosingServer server(std::chrono::milliseconds(300));
+  ASSERT_GT(server.port(), 0);
+  CurlHttpClientOptions options;
+  options.request_timeout = absl::Seconds(5);
+  options.max_idle = absl::Milliseconds(200);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  const HttpRequest request{
+      "POST", absl::StrCat("http://127.0.0.1:", server.port(), "/claim"), {}, "{}"};
+  ASSERT_OK_AND_ASSIGN(HttpResponse first, client->Send(request));
+  EXPECT_EQ(first.sends, 1);
+  absl::SleepFor(absl::Milliseconds(400));  // past max_idle and past the server's idle close
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send(request));
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.sends, 1);  // went out once, on a new connection
+  client.reset();
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.answered(), 2);
+  EXPECT_EQ(server.lost(), 0);
+}
+
+TEST(CurlHttpClientIdleTest, WithoutMaxIdleARequestOnAConnectionTheServerClosesIsSentTwice) {
+  // What happened before max_idle (libcurl alone reuses connections idle up to 118 s): the
+  // server got the request, dropped it with the connection, and libcurl sent it again.
+  IdleClosingServer server(std::chrono::milliseconds(100));
+  ASSERT_GT(server.port(), 0);
+  CurlHttpClientOptions options;
+  options.request_timeout = absl::Seconds(5);
+  options.max_idle = absl::InfiniteDuration();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  const HttpRequest request{
+      "POST", absl::StrCat("http://127.0.0.1:", server.port(), "/claim"), {}, "{}"};
+  ASSERT_OK(client->Send(request).status());
+  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send(request));
+  EXPECT_EQ(second.sends, 2);
+  client.reset();
+  EXPECT_EQ(server.lost(), 1);
+  EXPECT_EQ(server.answered(), 2);
 }
 
 TEST_F(CurlHttpClientTest, ARefusedConnectionIsUnavailable) {
