@@ -272,9 +272,9 @@ export class Runtime {
         break;
       }
       const delay = backoff.nextMs();
-      const message =
-        `${outcome.welcomed ? 'The stream to the sidecar at' : 'Could not connect to the sidecar at'} ` +
-        `${this.address} ended (${describeOutcome(outcome)}); reconnecting in ${delay} ms`;
+      const message = outcome.welcomed
+        ? `The stream to the sidecar at ${this.address} ended (${describeOutcome(outcome)}); reconnecting in ${delay} ms`
+        : `Could not connect to the sidecar at ${this.address} (${describeOutcome(outcome)}); reconnecting in ${delay} ms`;
       if (outcome.welcomed) logger.info(LOG, message);
       else logger.warn(LOG, message);
       await this.sleep(delay);
@@ -347,7 +347,7 @@ export class Runtime {
       const node = new nodeClass();
       node._setAbortSignal(signal);
       const result = await node._execute(task.inputs, task.secrets);
-      const outputs = Array.isArray(result) ? result : [result === null ? {} : result];
+      const outputs = Array.isArray(result) ? result : [result];
       logger.info(LOG, `Got ${outputs.length} output(s) for state ${task.state_id} for node ${nodeClass.name}`);
       return { executed: { outputs: outputs.map((fields) => ({ fields: fields as Record<string, string> })) } };
     } catch (error) {
@@ -413,7 +413,8 @@ function validateNodes(nodes: NodeClass[]): void {
       if (schema === undefined) errors.push(`${nodeName} missing ${label} schema`);
     }
     for (const [label, schema] of schemas) {
-      if (schema !== undefined && !isZodObjectSchema(schema)) errors.push(`${nodeName}.${label} must be a ZodObject schema`);
+      // As in the SDK, a missing schema is also reported as not a ZodObject.
+      if (!isZodObjectSchema(schema)) errors.push(`${nodeName}.${label} must be a ZodObject schema`);
     }
     for (const [label, schema] of schemas) {
       if (!isZodObjectSchema(schema)) continue;
