@@ -106,11 +106,16 @@ export class Runtime {
     nodes: NodeClass[],
     options: RuntimeOptions = {},
   ) {
-    this.workers = options.workers ?? 4;
+    // The SDK's checks, in its order and with its messages. Like the SDK (which started
+    // Array.from({length: workers}) tasks), a fractional count is rounded down; NaN, which left
+    // the SDK without workers, is refused as below 1.
+    const workers = options.workers ?? 4;
     const batchSize = options.batchSize ?? 16;
     if (batchSize < 1) throw new Error('Batch size should be at least 1');
-    if (this.workers < 1) throw new Error('Workers should be at least 1');
-    if (!Number.isInteger(this.workers)) throw new Error('Workers should be an integer');
+    if (!(workers >= 1)) throw new Error('Workers should be at least 1');
+    // Infinity made the SDK throw a RangeError; it cannot be a slot count.
+    if (!Number.isFinite(workers)) throw new Error('Workers should be a finite number');
+    this.workers = Math.floor(workers);
     warnIgnoredOptions(LOG, options);
     validateNodes(nodes);
 

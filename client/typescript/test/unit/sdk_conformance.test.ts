@@ -127,6 +127,7 @@ const KEPT_DIFFERENCES: Record<string, string> = {
   'string fields with a default': 'z.string().default("100") is accepted (the SDK README declares one; the SDK refused it)',
   'next_nodes / store key problems': 'zod issues (safeParse works) instead of an Error thrown from inside refine',
   'ReQueueAfterSignal(NaN)': 'refused like 0 (the SDK accepted NaN)',
+  'workers: NaN or Infinity': "'Workers should be at least 1' / 'Workers should be a finite number' (the SDK ran no worker, or threw a RangeError)",
   'a node without Inputs, Outputs or Secrets': 'listed in the validation error (the SDK listed it, then threw a TypeError reading its shape)',
 };
 
@@ -291,7 +292,13 @@ describe('SDK conformance: Runtime and StateManager constructors', () => {
     assert.throws(() => new Runtime('ns', 'rt', [Echo], { ...quiet, batchSize: 0, workers: 0 }), {
       message: 'Batch size should be at least 1',
     });
-    assert.throws(() => new Runtime('ns', 'rt', [Echo], { ...quiet, workers: 0 }), { message: 'Workers should be at least 1' });
+    for (const workers of [0, 0.5, -1, Number.NaN]) {
+      assert.throws(() => new Runtime('ns', 'rt', [Echo], { ...quiet, workers }), { message: 'Workers should be at least 1' });
+    }
+    assert.ok(new Runtime('ns', 'rt', [Echo], { ...quiet, workers: 2.5 })); // the SDK ran 2 workers
+    assert.throws(() => new Runtime('ns', 'rt', [Echo], { ...quiet, workers: Infinity }), {
+      message: 'Workers should be a finite number',
+    });
     class NotANode {
       static Inputs = z.object({ a: z.number() });
       static Outputs = z.string();
