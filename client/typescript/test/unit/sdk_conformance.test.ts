@@ -11,7 +11,10 @@
  * TRANSPORT_ONLY and KEPT_DIFFERENCES, and checked too.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import * as ours from 'exosphere-sidecar';
 import {
@@ -400,5 +403,25 @@ describe('SDK conformance: logger', () => {
     }
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| INFO \| Runtime \| hello$/);
+  });
+
+  it('reads EXOSPHERE_LOG_LEVEL and EXOSPHERE_DISABLE_DEFAULT_LOGGING when the package loads', () => {
+    // The package directory (dist/test/unit -> three levels up), where 'exosphere-sidecar' resolves to itself.
+    const packageDir = dirname(dirname(dirname(dirname(fileURLToPath(import.meta.url)))));
+    const program =
+      "import { logger } from 'exosphere-sidecar'; for (const level of ['debug', 'info', 'warn', 'error']) logger[level]('N', level);";
+    const run = (environment: Record<string, string>) => {
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+        cwd: packageDir,
+        env: { PATH: process.env.PATH ?? '', ...environment },
+        encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      return `${child.stdout}${child.stderr}`.split('\n').filter(Boolean).map((line) => line.split(' | ')[1]);
+    };
+    assert.deepEqual(run({}), ['INFO', 'WARN', 'ERROR']);
+    assert.deepEqual(run({ EXOSPHERE_LOG_LEVEL: 'debug' }).sort(), ['DEBUG', 'ERROR', 'INFO', 'WARN']);
+    assert.deepEqual(run({ EXOSPHERE_LOG_LEVEL: 'ERROR' }), ['ERROR']);
+    assert.deepEqual(run({ EXOSPHERE_DISABLE_DEFAULT_LOGGING: 'true' }), []);
   });
 });
