@@ -182,6 +182,17 @@ class Node(exosphere_sidecar.BaseNode):
         return self.Outputs(message=f"{self.inputs.name}:{self.secrets.api_key}")
 
 
+class PydanticVersionTest(unittest.TestCase):
+    def test_runs_on_the_pydantic_ctest_asked_for(self):
+        # PythonClient.* runs on Debian's 1.10, PythonClient.Pydantic2.* on 2.
+        expected = os.environ.get("EXOSPHERE_EXPECTED_PYDANTIC_MAJOR")
+        if expected is None:
+            self.skipTest("not run by ctest")
+        import pydantic
+        self.assertEqual(pydantic.VERSION.split(".")[0], expected)
+        self.assertEqual(_compat.PYDANTIC_V2, expected == "2")
+
+
 class NamesTest(unittest.TestCase):
     def test_every_public_name_of_the_sdk_exists_in_the_same_module(self):
         for path, names in SDK_MODULES.items():
@@ -457,6 +468,47 @@ class NodeAndSignalsTest(unittest.TestCase):
             with self.assertRaises(Exception) as caught:  # the SDK raises a plain Exception
                 exosphere_sidecar.ReQueueAfterSignal(delay)
             self.assertEqual(str(caught.exception), "Delay must be greater than 0")
+
+
+@unittest.skipUnless(_compat.PYDANTIC_V2, "node models written with pydantic 2's API")
+class Pydantic2NodeTest(unittest.IsolatedAsyncioTestCase):
+    """A node written for the SDK with pydantic 2's API (field_validator, model_dump,
+    model_fields, model_copy) runs unchanged: run on pydantic 2 by PythonClient.Pydantic2.*."""
+
+    async def test_a_node_using_the_v2_api_runs(self):
+        from pydantic import field_validator
+
+        from exosphere_sidecar import _nodes
+        from exosphere_sidecar.v1 import node_host_pb2 as pb
+
+        class Shout(exosphere_sidecar.BaseNode):
+            class Inputs(BaseModel):
+                text: str
+
+                @field_validator("text")
+                @classmethod
+                def not_blank(cls, value: str) -> str:
+                    if not value.strip():
+                        raise ValueError("text must not be blank")
+                    return value.strip()
+
+            class Outputs(BaseModel):
+                text: str
+                fields: str
+
+            async def execute(self):
+                dumped = self.inputs.model_dump()
+                names = ",".join(type(self.inputs).model_fields)
+                return self.Outputs(text=dumped["text"].upper(), fields=names).model_copy()
+
+        exosphere_sidecar.Runtime("ns", "rt", [Shout], sidecar_address="unix:/nonexistent")
+        result = await _nodes.execute_task(Shout, pb.Task(state_id="s", node_name="Shout",
+                                                          inputs={"text": " hi "}))
+        self.assertEqual([dict(output.fields) for output in result.executed.outputs],
+                         [{"text": "HI", "fields": "text"}])
+        result = await _nodes.execute_task(Shout, pb.Task(state_id="s", node_name="Shout",
+                                                          inputs={"text": " "}))
+        self.assertIn("text must not be blank", result.errored.message)
 
 
 class StateManagerErrorsTest(unittest.IsolatedAsyncioTestCase):
