@@ -1,9 +1,11 @@
 #include "sidecar/sidecar.h"
 
+#include <netdb.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +17,9 @@
 #include "sidecar/curl_http_client.h"
 #include "sidecar/protobuf_errors.h"
 #include "sidecar/rest_state_manager_client.h"
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 namespace exosphere::sidecar {
 namespace {
@@ -29,6 +33,73 @@ absl::Status PrepareSocketPath(const std::string& path) {
         absl::StrCat("cannot remove the old socket ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
+}
+
+// Why a unix socket could not be created at `path`, and what to do about it.
+std::string UnixListenFailure(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  struct stat dir_stat {};
+  if (stat(dir.c_str(), &dir_stat) != 0) {
+    const int error = errno;
+    return absl::StrCat(
+        "the directory ", dir, ": ", std::strerror(error),
+        error == ENOENT ? absl::StrCat(" (create it first: mkdir -p ", dir, ")") : "");
+  }
+  if (!S_ISDIR(dir_stat.st_mode)) return absl::StrCat(dir, " is not a directory");
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return absl::StrCat("cannot create a socket in ", dir, ": ", std::strerror(errno),
+                        " (run as a user who may write there, or choose another directory)");
+  }
+  constexpr size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.size() > kMaxPath) {
+    return absl::StrCat("the socket path is ", path.size(), " bytes long; the limit is ", kMaxPath);
+  }
+  return absl::StrCat(path, " could not be created (in use, or not permitted)");
+}
+
+// Why `host:port` could not be listened on: binds a probe socket there to learn the error.
+std::string TcpListenFailure(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = listen.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* addresses = nullptr;
+  const int resolved =
+      getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &addresses);
+  if (resolved != 0) {
+    return absl::StrCat("cannot resolve ", host, ": ", gai_strerror(resolved));
+  }
+  int error = 0;
+  for (addrinfo* address = addresses; address != nullptr && error == 0;
+       address = address->ai_next) {
+    const int probe = socket(address->ai_family, address->ai_socktype, address->ai_protocol);
+    if (probe < 0) continue;
+    if (bind(probe, address->ai_addr, address->ai_addrlen) != 0) error = errno;
+    close(probe);
+  }
+  freeaddrinfo(addresses);
+  switch (error) {
+    case EADDRINUSE:
+      return absl::StrCat("port ", port,
+                          " is in use (stop what listens there, or choose another port)");
+    case EACCES:
+      return absl::StrCat("port ", port, ": ", std::strerror(error),
+                          " (ports below 1024 need privileges; choose another port)");
+    case EADDRNOTAVAIL:
+      return absl::StrCat(host, " is not an address of this machine (", std::strerror(error), ")");
+    case 0:
+      return "in use, or not permitted";
+    default:
+      return std::strerror(error);
+  }
 }
 
 }  // namespace
@@ -153,8 +224,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || (socket_path.empty() && port == 0)) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config_.listen, " (in use, or not permitted)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", config_.listen, ": ",
+        socket_path.empty() ? TcpListenFailure(config_.listen) : UnixListenFailure(socket_path)));
   }
   if (socket_path.empty()) {
     const size_t colon = config_.listen.rfind(':');

@@ -19,11 +19,15 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_state_manager_client.h"
 #include "tests/support/status_matchers.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace exosphere::sidecar {
 namespace {
 
 using ::exosphere::testing::FakeStateManagerClient;
+using ::exosphere::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -123,6 +127,45 @@ class SidecarServiceTest : public ::testing::Test {
   std::unique_ptr<v1::NodeHost::Stub> node_host_;
   std::unique_ptr<v1::Graphs::Stub> graphs_;
 };
+
+// Listen failures name their real cause and what to do about it.
+TEST(SidecarListenTest, AMissingSocketDirectoryIsNamedWithHowToCreateIt) {
+  FakeStateManagerClient client;
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/missing-", getpid(), "/exo");
+  config.listen = absl::StrCat("unix:", dir, "/s.sock");
+  EXPECT_THAT(Sidecar::Start(config, {&client, nullptr}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(HasSubstr(absl::StrCat("cannot listen on ", config.listen)),
+                             HasSubstr("No such file or directory"),
+                             HasSubstr(absl::StrCat("mkdir -p ", dir)))));
+}
+
+TEST(SidecarListenTest, APortInUseIsNamed) {
+  FakeStateManagerClient client;
+  SidecarConfig config;
+  config.state_manager_uri = "http://unused";
+  config.api_key = "unused";
+  // A plain listening socket (without SO_REUSEPORT, which gRPC's own listeners share).
+  const int holder = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(holder, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(holder, 1), 0);
+  ASSERT_EQ(getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  config.listen = absl::StrCat("127.0.0.1:", port);
+  EXPECT_THAT(Sidecar::Start(config, {&client, nullptr}),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr(absl::StrCat("cannot listen on 127.0.0.1:", port, ": port ", port,
+                                              " is in use"))));
+  close(holder);
+}
 
 TEST_F(SidecarServiceTest, AWorkerRegistersReceivesTasksAndItsResultsAreReported) {
   Start();

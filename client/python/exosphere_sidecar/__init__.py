@@ -7,7 +7,7 @@ REST calls to the state manager. Moving a node over means changing the import:
     from exosphere_sidecar import BaseNode, Runtime
 """
 
-from ._version import VERSION
+from ._version import version as __version__
 from .errors import HelloRejectedError, SidecarError
 from .models import (
     CronTrigger,
@@ -24,7 +24,7 @@ from .runtime import Runtime
 from .signals import PruneSignal, ReQueueAfterSignal
 from .statemanager import StateManager
 
-__version__ = VERSION
+VERSION = __version__
 
 __all__ = [
     "BaseNode",

@@ -1,15 +1,17 @@
 """Graph models of the official SDK, with the same fields, defaults, validators and messages.
 
-They work with pydantic v1 and v2. `StateManager.upsert_graph` accepts these models or plain
-dicts of the same shape (a dict is validated through the model).
+They work with pydantic v2 (as in the SDK) and v1.10: on v1 they also have v2's method names
+(`model_dump`, `model_validate`, `model_fields`, ...) and refuse what v2 refuses (a number for a
+string, 1.5 for an integer). `StateManager.upsert_graph` accepts these models or plain dicts of
+the same shape (a dict is validated through the model).
 """
 
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from ._compat import field_validator
+from ._compat import PYDANTIC_V2, SDKModel, Str, field_validator, v1_integers_like_v2
 
 
 class UnitesStrategyEnum(str, Enum):
@@ -17,20 +19,20 @@ class UnitesStrategyEnum(str, Enum):
     ALL_DONE = "ALL_DONE"
 
 
-class UnitesModel(BaseModel):
-    identifier: str = Field(..., description="Identifier of the node")
+class UnitesModel(SDKModel):
+    identifier: Str = Field(..., description="Identifier of the node")
     strategy: UnitesStrategyEnum = Field(
         default=UnitesStrategyEnum.ALL_SUCCESS, description="Strategy of the unites"
     )
 
 
-class GraphNodeModel(BaseModel):
-    node_name: str = Field(..., description="Name of the node")
-    namespace: str = Field(..., description="Namespace of the node")
-    identifier: str = Field(..., description="Identifier of the node")
-    inputs: Dict[str, Any] = Field(..., description="Inputs of the node")
-    next_nodes: Optional[List[str]] = Field(None, description="Next nodes to execute")
-    unites: Optional[UnitesModel] = Field(None, description="Unites of the node")
+class GraphNodeModel(SDKModel):
+    node_name: Str = Field(..., description="Name of the node")
+    namespace: Str = Field(..., description="Namespace of the node")
+    identifier: Str = Field(..., description="Identifier of the node")
+    inputs: Dict[Str, Any] = Field(default_factory=dict, description="Inputs of the node")
+    next_nodes: Optional[List[Str]] = Field(default=None, description="Next nodes to execute")
+    unites: Optional[UnitesModel] = Field(default=None, description="Unites of the node")
 
     @field_validator("node_name")
     def validate_node_name(cls, value: str) -> str:
@@ -49,13 +51,12 @@ class GraphNodeModel(BaseModel):
         return trimmed
 
     @field_validator("next_nodes")
-    def validate_next_nodes(cls, value: Optional[List[str]]) -> Optional[List[str]]:
-        if value is None:
-            return value
+    def validate_next_nodes(cls, value: Optional[List[str]]) -> List[str]:
+        # As in the SDK, an explicit None becomes [] (the default, None, is not validated).
         identifiers = set()
         errors = []
         trimmed_list = []
-        for identifier in value:
+        for identifier in value or []:
             trimmed = identifier.strip()
             if trimmed == "":
                 errors.append("Next node identifier cannot be empty")
@@ -93,7 +94,7 @@ class RetryStrategyEnum(str, Enum):
     FIXED_EQUAL_JITTER = "FIXED_EQUAL_JITTER"
 
 
-class RetryPolicyModel(BaseModel):
+class RetryPolicyModel(SDKModel):
     max_retries: int = Field(default=3, description="The maximum number of retries", ge=0)
     strategy: RetryStrategyEnum = Field(
         default=RetryStrategyEnum.EXPONENTIAL, description="The method of retry"
@@ -111,6 +112,11 @@ class RetryPolicyModel(BaseModel):
         description="The maximum delay in milliseconds (no default limit when None)",
         gt=0,
     )
+
+    if not PYDANTIC_V2:
+        # pydantic v1 would truncate 1.5 to 1; v2 (and so the SDK) refuses it.
+        integers_like_v2 = v1_integers_like_v2("max_retries", "backoff_factor", "exponent",
+                                               "max_delay")
 
 
 def _check_store_keys(keys: List[Any]) -> List[str]:
@@ -135,9 +141,9 @@ def _check_store_keys(keys: List[Any]) -> List[str]:
     return trimmed_keys
 
 
-class StoreConfigModel(BaseModel):
-    required_keys: List[str] = Field(default_factory=list, description="Required keys of the store")
-    default_values: Dict[str, str] = Field(
+class StoreConfigModel(SDKModel):
+    required_keys: List[Str] = Field(default_factory=list, description="Required keys of the store")
+    default_values: Dict[Str, Str] = Field(
         default_factory=dict, description="Default values of the store"
     )
 
@@ -151,15 +157,15 @@ class StoreConfigModel(BaseModel):
         return {trimmed: str(value[key]) for key, trimmed in zip(value.keys(), keys)}
 
 
-class CronTrigger(BaseModel):
+class CronTrigger(SDKModel):
     """A five-field cron expression, e.g. "0 9 * * 1-5", evaluated by the state manager."""
 
-    expression: str = Field(..., description="Cron expression")
+    expression: Str = Field(..., description="Cron expression")
 
 
-class TriggerState(BaseModel):
-    """Identifier and inputs of a trigger, as in the official SDK (kept for import
-    compatibility; `StateManager.trigger` takes the inputs directly)."""
+class TriggerState(SDKModel):
+    """Identifier and inputs of a trigger, as in earlier releases of the official SDK (kept for
+    import compatibility; `StateManager.trigger` takes the inputs directly)."""
 
-    identifier: str = Field(..., description="Identifier of the trigger")
-    inputs: Dict[str, str] = Field(default_factory=dict, description="Inputs of the trigger")
+    identifier: Str = Field(..., description="Identifier of the trigger")
+    inputs: Dict[Str, Str] = Field(default_factory=dict, description="Inputs of the trigger")

@@ -31,12 +31,20 @@ _PERMANENT_HELLO_ERRORS = (
 _CLOSE_TIMEOUT_SECONDS = 5.0
 
 
+def _setup_default_logging() -> None:
+    """The SDK's name for it: a basic root-logger configuration unless logging is configured
+    already or EXOSPHERE_DISABLE_DEFAULT_LOGGING is set (level from EXOSPHERE_LOG_LEVEL)."""
+    _config.setup_default_logging()
+
+
 class Runtime(SessionListener):
     """Serves `nodes` to the ExosphereHost state manager through the local sidecar.
 
-    The constructor has the official SDK's signature. `state_manager_uri`, `key`, `batch_size`,
-    `state_manage_version` and `poll_interval` are accepted for compatibility and ignored (the
-    sidecar talks to the state manager; configure it there), with a one-time warning.
+    The constructor has the official SDK's signature, defaults and checks (ValueError "Batch
+    size should be at least 1", "Workers should be at least 1", then the nodes). `state_manager_uri`,
+    `key`, `batch_size`, `state_manage_version` and `poll_interval` are accepted for
+    compatibility and otherwise ignored (the sidecar talks to the state manager; configure it
+    there), with a one-time warning when one is given a value other than the SDK's default.
 
     Args:
         namespace: namespace of the nodes and of the states they run.
@@ -67,10 +75,10 @@ class Runtime(SessionListener):
         nodes: List[type],
         state_manager_uri: Optional[str] = None,
         key: Optional[str] = None,
-        batch_size: Optional[int] = None,
+        batch_size: int = 16,
         workers: int = 4,
-        state_manage_version: Optional[str] = None,
-        poll_interval: Optional[float] = None,
+        state_manage_version: str = "v0",
+        poll_interval: int = 1,
         *,
         sidecar_address: Optional[str] = None,
         worker_token: Optional[str] = None,
@@ -79,18 +87,22 @@ class Runtime(SessionListener):
         max_backoff: float = 10.0,
         handle_signals: bool = True,
     ):
-        _config.setup_default_logging()
-        ignored = {
-            "state_manager_uri": state_manager_uri,
-            "key": key,
-            "batch_size": batch_size,
-            "state_manage_version": state_manage_version,
-            "poll_interval": poll_interval,
-        }
-        _config.warn_ignored("Runtime", [k for k, v in ignored.items() if v is not None])
+        _setup_default_logging()
+        # The SDK's checks, in its order and with its messages (its "State manager URI is not
+        # set" and "API key is not set" do not apply: the sidecar holds both).
+        if batch_size < 1:
+            raise ValueError("Batch size should be at least 1")
         if workers < 1:
             raise ValueError("Workers should be at least 1")
         _nodes.validate_nodes(nodes)
+        ignored = {
+            "state_manager_uri": state_manager_uri is not None,
+            "key": key is not None,
+            "batch_size": batch_size != 16,
+            "state_manage_version": state_manage_version != "v0",
+            "poll_interval": poll_interval != 1,
+        }
+        _config.warn_ignored("Runtime", [name for name, given in ignored.items() if given])
 
         self._namespace = namespace
         self._name = name

@@ -25,9 +25,9 @@ class StateManager:
     """Creates graphs, starts runs and watches them, like the official SDK's StateManager, but
     through the local sidecar (which holds the state manager's address and API key).
 
-    The constructor has the SDK's signature; `state_manager_uri`, `key` and
+    The constructor has the SDK's signature and defaults; `state_manager_uri`, `key` and
     `state_manager_version` are accepted for compatibility and ignored, with a one-time
-    warning. Every method is a coroutine and returns JSON-shaped dicts like the SDK's.
+    warning when one is given (the version: a value other than "v0"). Every method is a coroutine and returns JSON-shaped dicts like the SDK's.
 
     Args:
         namespace: namespace of the graphs and runs.
@@ -47,15 +47,15 @@ class StateManager:
         namespace: str,
         state_manager_uri: Optional[str] = None,
         key: Optional[str] = None,
-        state_manager_version: Optional[str] = None,
+        state_manager_version: str = "v0",
         *,
         sidecar_address: Optional[str] = None,
         worker_token: Optional[str] = None,
         rpc_timeout: float = 30.0,
     ):
-        ignored = {"state_manager_uri": state_manager_uri, "key": key,
-                   "state_manager_version": state_manager_version}
-        _config.warn_ignored("StateManager", [k for k, v in ignored.items() if v is not None])
+        ignored = {"state_manager_uri": state_manager_uri is not None, "key": key is not None,
+                   "state_manager_version": state_manager_version != "v0"}
+        _config.warn_ignored("StateManager", [name for name, given in ignored.items() if given])
         self._namespace = namespace
         self._address = _config.resolve_sidecar_address(sidecar_address)
         self._metadata = _config.call_metadata(_config.resolve_worker_token(worker_token))

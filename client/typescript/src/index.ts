@@ -5,3 +5,4 @@ export * from './node/index.js';
 export * from './runtime.js';
 export * from './signals.js';
 export * from './logger.js';
+export * from './utils.js';

@@ -54,19 +54,21 @@ function addProblems(problems: string[], context: z.RefinementCtx): void {
 }
 
 export const UnitesModel = z.object({
-  identifier: trimmedName('Unites identifier cannot be empty'),
-  strategy: z.nativeEnum(UnitesStrategyEnum).default(UnitesStrategyEnum.ALL_SUCCESS),
+  identifier: z.string().describe('Identifier of the node'),
+  strategy: z
+    .nativeEnum(UnitesStrategyEnum)
+    .default(UnitesStrategyEnum.ALL_SUCCESS)
+    .describe('Strategy of the unites'),
 });
 export type UnitesModel = z.infer<typeof UnitesModel>;
 
 export const GraphNodeModel = z.object({
-  node_name: trimmedName('Node name cannot be empty'),
-  namespace: z.string(),
-  identifier: trimmedName('Node identifier cannot be empty').refine(
-    (value) => value !== 'store',
-    "Node identifier cannot be reserved word 'store'",
-  ),
-  inputs: z.record(z.unknown()).default({}),
+  node_name: trimmedName('Node name cannot be empty').describe('Name of the node'),
+  namespace: z.string().describe('Namespace of the node'),
+  identifier: trimmedName('Node identifier cannot be empty')
+    .refine((value) => value !== 'store', "Node identifier cannot be reserved word 'store'")
+    .describe('Identifier of the node'),
+  inputs: z.record(z.unknown()).default({}).describe('Inputs of the node'),
   next_nodes: z
     .array(z.string())
     .transform((nodes) => nodes.map((node) => node.trim()))
@@ -80,17 +82,31 @@ export const GraphNodeModel = z.object({
       }
       addProblems(problems, context);
     })
-    .optional(),
-  unites: UnitesModel.optional(),
+    .optional()
+    .describe('Next nodes to execute'),
+  unites: UnitesModel.transform((unites) => ({ identifier: unites.identifier.trim(), strategy: unites.strategy }))
+    .refine((unites) => unites.identifier.length > 0, 'Unites identifier cannot be empty')
+    .optional()
+    .describe('Unites of the node'),
 });
 export type GraphNodeModel = z.infer<typeof GraphNodeModel>;
 
 export const RetryPolicyModel = z.object({
-  max_retries: z.number().int().min(0).default(3),
-  strategy: z.nativeEnum(RetryStrategyEnum).default(RetryStrategyEnum.EXPONENTIAL),
-  backoff_factor: z.number().int().positive().default(2000),
-  exponent: z.number().int().positive().default(2),
-  max_delay: z.number().int().positive().optional(),
+  max_retries: z.number().int().min(0).default(3).describe('The maximum number of retries'),
+  strategy: z.nativeEnum(RetryStrategyEnum).default(RetryStrategyEnum.EXPONENTIAL).describe('The method of retry'),
+  backoff_factor: z
+    .number()
+    .int()
+    .positive()
+    .default(2000)
+    .describe('The backoff factor in milliseconds (default: 2000 = 2 seconds)'),
+  exponent: z.number().int().positive().default(2).describe('The exponent for the exponential retry strategy'),
+  max_delay: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('The maximum delay in milliseconds (no default limit when None)'),
 });
 export type RetryPolicyModel = z.infer<typeof RetryPolicyModel>;
 
@@ -99,9 +115,10 @@ export const StoreConfigModel = z.object({
     .array(z.string())
     .transform((keys) => keys.map((key) => key.trim()))
     .superRefine((keys, context) => addProblems(storeKeyProblems(keys), context))
-    .default([]),
+    .default([])
+    .describe('Required keys of the store'),
   default_values: z
-    .record(z.unknown())
+    .record(z.string())
     .transform((values) => {
       const normalized: Record<string, string> = {};
       for (const [key, value] of Object.entries(values)) normalized[key.trim()] = String(value);
@@ -109,6 +126,7 @@ export const StoreConfigModel = z.object({
     })
     .superRefine((value, context) => addProblems(storeKeyProblems(value.keys), context))
     .transform((value) => value.normalized)
-    .default({}),
+    .default({})
+    .describe('Default values of the store'),
 });
 export type StoreConfigModel = z.infer<typeof StoreConfigModel>;

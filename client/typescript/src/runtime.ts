@@ -106,11 +106,16 @@ export class Runtime {
     nodes: NodeClass[],
     options: RuntimeOptions = {},
   ) {
-    this.workers = options.workers ?? 4;
+    // The SDK's checks, in its order and with its messages. Like the SDK (which started
+    // Array.from({length: workers}) tasks), a fractional count is rounded down; NaN, which left
+    // the SDK without workers, is refused as below 1.
+    const workers = options.workers ?? 4;
     const batchSize = options.batchSize ?? 16;
     if (batchSize < 1) throw new Error('Batch size should be at least 1');
-    if (this.workers < 1) throw new Error('Workers should be at least 1');
-    if (!Number.isInteger(this.workers)) throw new Error('Workers should be an integer');
+    if (!(workers >= 1)) throw new Error('Workers should be at least 1');
+    // Infinity made the SDK throw a RangeError; it cannot be a slot count.
+    if (!Number.isFinite(workers)) throw new Error('Workers should be a finite number');
+    this.workers = Math.floor(workers);
     warnIgnoredOptions(LOG, options);
     validateNodes(nodes);
 
@@ -272,9 +277,9 @@ export class Runtime {
         break;
       }
       const delay = backoff.nextMs();
-      const message =
-        `${outcome.welcomed ? 'The stream to the sidecar at' : 'Could not connect to the sidecar at'} ` +
-        `${this.address} ended (${describeOutcome(outcome)}); reconnecting in ${delay} ms`;
+      const message = outcome.welcomed
+        ? `The stream to the sidecar at ${this.address} ended (${describeOutcome(outcome)}); reconnecting in ${delay} ms`
+        : `Could not connect to the sidecar at ${this.address} (${describeOutcome(outcome)}); reconnecting in ${delay} ms`;
       if (outcome.welcomed) logger.info(LOG, message);
       else logger.warn(LOG, message);
       await this.sleep(delay);
@@ -347,7 +352,7 @@ export class Runtime {
       const node = new nodeClass();
       node._setAbortSignal(signal);
       const result = await node._execute(task.inputs, task.secrets);
-      const outputs = Array.isArray(result) ? result : [result === null ? {} : result];
+      const outputs = Array.isArray(result) ? result : [result];
       logger.info(LOG, `Got ${outputs.length} output(s) for state ${task.state_id} for node ${nodeClass.name}`);
       return { executed: { outputs: outputs.map((fields) => ({ fields: fields as Record<string, string> })) } };
     } catch (error) {
@@ -413,7 +418,8 @@ function validateNodes(nodes: NodeClass[]): void {
       if (schema === undefined) errors.push(`${nodeName} missing ${label} schema`);
     }
     for (const [label, schema] of schemas) {
-      if (schema !== undefined && !isZodObjectSchema(schema)) errors.push(`${nodeName}.${label} must be a ZodObject schema`);
+      // As in the SDK, a missing schema is also reported as not a ZodObject.
+      if (!isZodObjectSchema(schema)) errors.push(`${nodeName}.${label} must be a ZodObject schema`);
     }
     for (const [label, schema] of schemas) {
       if (!isZodObjectSchema(schema)) continue;

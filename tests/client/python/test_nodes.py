@@ -153,8 +153,12 @@ class ValidationTest(unittest.TestCase):
         _config._warned.clear()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            # The SDK's defaults, given explicitly, change nothing and are not warned about.
+            Runtime("ns", "rt", [Greeter], batch_size=16, state_manage_version="v0",
+                    poll_interval=1)
+            self.assertEqual(caught, [])
             Runtime("ns", "rt", [Greeter], state_manager_uri="http://sm", key="k",
-                    batch_size=16, state_manage_version="v0", poll_interval=1)
+                    batch_size=32, state_manage_version="v1", poll_interval=5)
             Runtime("ns", "rt", [Greeter], state_manager_uri="http://sm")
         messages = [str(warning.message) for warning in caught]
         self.assertEqual(len(messages), 5, messages)

@@ -299,7 +299,9 @@ class StateManagerOutsideALoopTest(unittest.TestCase):
         _config._warned.clear()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            manager = StateManager("ns", "http://sm", "key", "v0", sidecar_address=fake.address)
+            StateManager("ns", state_manager_version="v0", sidecar_address=fake.address)
+            self.assertEqual(caught, [])  # the SDK's default version is no warning
+            manager = StateManager("ns", "http://sm", "key", "v1", sidecar_address=fake.address)
         self.assertEqual(sorted(str(warning.message).split("'")[1] for warning in caught),
                          ["key", "state_manager_uri", "state_manager_version"])
 

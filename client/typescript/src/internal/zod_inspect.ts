@@ -11,9 +11,7 @@ function typeName(value: unknown): string | undefined {
   return typeof def?.typeName === 'string' ? def.typeName : undefined;
 }
 
-export function isZodObjectSchema(value: unknown): value is ZodObject<any> {
-  return typeName(value) === 'ZodObject';
-}
+export { isZodObjectSchema } from '../utils.js';
 
 /**
  * A string field: `z.string()` (with any checks), or one with a default value,

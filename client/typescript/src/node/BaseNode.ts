@@ -53,9 +53,10 @@ export abstract class BaseNode<
 
   /**
    * Validates the raw inputs and secrets, runs `execute()` and validates what it returned.
-   * Returns the parsed output(s), or `null` when `execute()` returned `null`.
+   * Returns the parsed output(s), or `{}` (one empty output, as in the SDK) when `execute()`
+   * returned `null`.
    */
-  async _execute(inputsRaw: unknown, secretsRaw: unknown): Promise<z.infer<O> | z.infer<O>[] | null> {
+  async _execute(inputsRaw: unknown, secretsRaw: unknown): Promise<z.infer<O> | z.infer<O>[]> {
     const ctor = this.constructor as typeof BaseNode;
     const nodeName = ctor.name;
     this.inputs = parseOrExplain(ctor.Inputs, inputsRaw, `${nodeName}: invalid Inputs`) as z.infer<I>;
@@ -66,7 +67,7 @@ export abstract class BaseNode<
         parseOrExplain(ctor.Outputs, item, `${nodeName}: invalid Outputs[${index}]`),
       ) as z.infer<O>[];
     }
-    if (result === null) return null;
+    if (result === null) return {} as z.infer<O>;
     return parseOrExplain(ctor.Outputs, result, `${nodeName}: invalid Outputs`) as z.infer<O>;
   }
 

@@ -66,6 +66,7 @@ describe('Runtime construction: the SDK checks and messages', () => {
         "BadSchemas.Outputs field 'list' must be string",
         "BadSchemas.Secrets field 'maybe' must be string",
         'Missing missing Secrets schema',
+        'Missing.Secrets must be a ZodObject schema',
       ].join('\n'),
     });
   });
@@ -146,13 +147,13 @@ describe('BaseNode', () => {
     await assert.rejects(new Nothing()._execute({}, {}), { message: 'Nothing: invalid Outputs: Required' });
   });
 
-  it('passes null through (one empty output) and arrays as a fan-out', async () => {
+  it('returns {} for null (one empty output, as in the SDK) and arrays as a fan-out', async () => {
     class Null extends BaseNode {
       async execute() {
         return null;
       }
     }
-    assert.equal(await new Null()._execute({}, {}), null);
+    assert.deepEqual(await new Null()._execute({}, {}), {});
     class Many extends BaseNode {
       static override Outputs = z.object({ v: z.string() });
       async execute() {
@@ -207,10 +208,12 @@ describe('graph models', () => {
   });
 
   it('check store configs', () => {
-    assert.deepEqual(StoreConfigModel.parse({ required_keys: [' k '], default_values: { d: 1 } }), {
+    assert.deepEqual(StoreConfigModel.parse({ required_keys: [' k '], default_values: { ' d ': '1' } }), {
       required_keys: ['k'],
       default_values: { d: '1' },
     });
+    // Values are strings, as in the SDK's z.record(z.string()).
+    assert.equal(StoreConfigModel.safeParse({ default_values: { d: 1 } }).success, false);
     const failed = StoreConfigModel.safeParse({ required_keys: ['a.b', 'k', 'k', ' '] });
     assert.deepEqual(
       failed.error!.issues.map((issue) => issue.message),
