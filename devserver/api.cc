@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "devserver/graph_requests.h"
+#include "devserver/openapi.h"
 #include "devserver/python_json_decoder.h"
 #include "devserver/response_json.h"
 #include "devserver/state_requests.h"
@@ -18,10 +19,12 @@ namespace {
 constexpr char kInternalError[] =
     "internal server error, please reach out to support team at nivedit@exosphere.host";
 
-// FastAPI >= 0.132 parses a body as JSON only for application/json or application/*+json
-// (parameters such as charset are ignored); anything else stays raw bytes and fails validation.
+// FastAPI 0.128 (the version the state manager's lock file pins) parses a body as JSON when the
+// request has no Content-Type (or an empty one) or an application/json or application/*+json
+// media type (parameters such as charset ignored, as email.message parses them); any other body
+// stays raw bytes and fails validation. Strict checking of a missing header only came in 0.132.
 bool IsJsonContentType(const std::string* header) {
-  if (header == nullptr) return false;
+  if (header == nullptr || header->empty()) return true;
   const absl::string_view media_type =
       absl::StripAsciiWhitespace(absl::string_view(*header).substr(0, header->find(';')));
   std::vector<std::string> parts = absl::StrSplit(absl::AsciiStrToLower(media_type), '/');
@@ -130,7 +133,8 @@ Router::Handler Api::Route(bool has_body, Handler handler) const {
 }
 
 void Api::Register(Router& router) {
-  const std::string ns = "/v0/namespace/{namespace}";
+  RegisterOpenApiRoutes(router);
+  const std::string ns = "/v0/namespace/{namespace_name}";
 
   router.Add("GET", "/health", [](const HttpRequest&, const Router::Params&) {
     Json body = Json::object();
@@ -148,15 +152,17 @@ void Api::Register(Router& router) {
                if (body != nullptr) request = ParseRegisterNodesRequest(*body, call.reader());
                if (call.has_errors()) return call.ValidationFailure();
                return HttpResponse::WithJson(
-                   200, graphs_.RegisterNodes(call.Param("namespace"), *request));
+                   200, graphs_.RegisterNodes(call.Param("namespace_name"), *request));
              }));
 
   router.Add("GET", ns + "/nodes/", Route(false, [this](Call& call) {
-               return HttpResponse::WithJson(200, inspection_.ListNodes(call.Param("namespace")));
+               return HttpResponse::WithJson(200,
+                                             inspection_.ListNodes(call.Param("namespace_name")));
              }));
 
   router.Add("GET", ns + "/graphs/", Route(false, [this](Call& call) {
-               return HttpResponse::WithJson(200, inspection_.ListGraphs(call.Param("namespace")));
+               return HttpResponse::WithJson(200,
+                                             inspection_.ListGraphs(call.Param("namespace_name")));
              }));
 
   router.Add("PUT", ns + "/graph/{graph_name}", Route(true, [this](Call& call) {
@@ -164,15 +170,15 @@ void Api::Register(Router& router) {
                std::optional<UpsertGraphRequest> request;
                if (body != nullptr) request = ParseUpsertGraphRequest(*body, call.reader());
                if (call.has_errors()) return call.ValidationFailure();
-               absl::StatusOr<Json> response =
-                   graphs_.UpsertGraph(call.Param("namespace"), call.Param("graph_name"), *request);
+               absl::StatusOr<Json> response = graphs_.UpsertGraph(
+                   call.Param("namespace_name"), call.Param("graph_name"), *request);
                if (!response.ok()) return StatusResponse(response.status());
                return HttpResponse::WithJson(201, *response);
              }));
 
   router.Add("GET", ns + "/graph/{graph_name}", Route(false, [this](Call& call) {
                absl::StatusOr<Json> response =
-                   graphs_.GetGraph(call.Param("namespace"), call.Param("graph_name"));
+                   graphs_.GetGraph(call.Param("namespace_name"), call.Param("graph_name"));
                if (!response.ok()) return StatusResponse(response.status());
                return HttpResponse::WithJson(200, *response);
              }));
@@ -183,7 +189,7 @@ void Api::Register(Router& router) {
                if (body != nullptr) request = ParseTriggerRequest(*body, call.reader());
                if (call.has_errors()) return call.ValidationFailure();
                absl::StatusOr<Json> response =
-                   runs_.Trigger(call.Param("namespace"), call.Param("graph_name"), *request);
+                   runs_.Trigger(call.Param("namespace_name"), call.Param("graph_name"), *request);
                if (!response.ok()) return StatusResponse(response.status());
                return HttpResponse::WithJson(200, *response);
              }));
@@ -193,8 +199,8 @@ void Api::Register(Router& router) {
                std::optional<EnqueueRequest> request;
                if (body != nullptr) request = ParseEnqueueRequest(*body, call.reader());
                if (call.has_errors()) return call.ValidationFailure();
-               return HttpResponse::WithJson(200,
-                                             states_.Enqueue(call.Param("namespace"), *request));
+               return HttpResponse::WithJson(
+                   200, states_.Enqueue(call.Param("namespace_name"), *request));
              }));
 
   // The five state reports share one shape: body model, then the ObjectId conversion.
@@ -206,7 +212,7 @@ void Api::Register(Router& router) {
       if (call.has_errors()) return call.ValidationFailure();
       std::optional<std::string> state_id = StateId(call);
       if (!state_id.has_value()) return InternalErrorResponse();
-      absl::StatusOr<Json> response = act(call.Param("namespace"), *state_id, *request);
+      absl::StatusOr<Json> response = act(call.Param("namespace_name"), *state_id, *request);
       if (!response.ok()) return StatusResponse(response.status());
       return HttpResponse::WithJson(200, *response);
     });
@@ -246,7 +252,8 @@ void Api::Register(Router& router) {
   router.Add("GET", ns + "/state/{state_id}/secrets", Route(false, [this](Call& call) {
                std::optional<std::string> state_id = StateId(call);
                if (!state_id.has_value()) return InternalErrorResponse();
-               absl::StatusOr<Json> response = states_.Secrets(call.Param("namespace"), *state_id);
+               absl::StatusOr<Json> response =
+                   states_.Secrets(call.Param("namespace_name"), *state_id);
                if (!response.ok()) return InternalErrorResponse();
                return HttpResponse::WithJson(200, *response);
              }));
@@ -256,21 +263,21 @@ void Api::Register(Router& router) {
                std::optional<int64_t> size = call.IntParam("size");
                if (call.has_errors()) return call.ValidationFailure();
                absl::StatusOr<Json> response =
-                   inspection_.Runs(call.Param("namespace"), *page, *size);
+                   inspection_.Runs(call.Param("namespace_name"), *page, *size);
                if (!response.ok()) return StatusResponse(response.status());
                return HttpResponse::WithJson(200, *response);
              }));
 
   router.Add("GET", ns + "/states/run/{run_id}/graph", Route(false, [this](Call& call) {
                return HttpResponse::WithJson(
-                   200, inspection_.RunGraph(call.Param("namespace"), call.Param("run_id")));
+                   200, inspection_.RunGraph(call.Param("namespace_name"), call.Param("run_id")));
              }));
 
   router.Add(
       "GET", ns + "/graph/{graph_name}/run/{run_id}/node/{node_id}",
       Route(false, [this](Call& call) {
         absl::StatusOr<Json> response =
-            inspection_.NodeRunDetails(call.Param("namespace"), call.Param("graph_name"),
+            inspection_.NodeRunDetails(call.Param("namespace_name"), call.Param("graph_name"),
                                        call.Param("run_id"), call.Param("node_id"));
         if (response.ok()) return HttpResponse::WithJson(200, *response);
         const absl::StatusCode code = response.status().code();

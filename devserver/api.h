@@ -20,7 +20,8 @@ namespace exosphere::devserver {
 
 // The state manager's v0 REST API on top of the services: registers every route of contract
 // sections 1.6, 2 and 5 and runs FastAPI's request pipeline for each: (1) decode a JSON body
-// (strict Content-Type; malformed JSON is a 422 `json_invalid` even without a key), (2) check
+// (JSON when the Content-Type is JSON or missing; malformed JSON is a 422 `json_invalid` even
+// without a key), (2) check
 // `x-api-key` (401), (3) validate path parameters and body (422), (4) call the service and map its
 // Status to the response. Thread-safe once registered.
 class Api {
@@ -31,6 +32,7 @@ class Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
+  // Every route of the API, /openapi.json and /docs included.
   void Register(Router& router);
 
   // The response for a Status from a service: kInvalidArgument/kFailedPrecondition 400,

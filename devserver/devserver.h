@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -22,9 +23,19 @@ class NextStateCreator;
 class RequestDispatcher;
 class Router;
 class RunService;
+class SecretCipher;
 class StateService;
 class Store;
 class TaskRunner;
+
+// The state manager's default CORS origins (used when CORS_ORIGINS is unset): the dashboard's
+// development ports 3000 and 3001 on localhost and 127.0.0.1.
+std::vector<std::string> DefaultCorsOrigins();
+// CORS_ORIGINS syntax: comma-separated, blanks trimmed, empty items dropped.
+std::vector<std::string> ParseCorsOrigins(const std::string& comma_separated);
+// Where a devserver with the database `db_path` and no configured key keeps its generated
+// secrets key: `db_path` + ".secrets-key" (mode 0600). Keep it with the database.
+std::string SecretsKeyPath(const std::string& db_path);
 
 struct DevserverOptions {
   // Address to listen on; port 0 picks a free port (see Devserver::port()).
@@ -34,6 +45,13 @@ struct DevserverOptions {
   std::string api_key;
   // SQLite file for persistence across restarts; empty keeps everything in memory.
   std::string db_path;
+  // Key of the graph secrets' AES-256-GCM encryption, in the state manager's
+  // SECRETS_ENCRYPTION_KEY format (32 bytes, URL-safe base64, 44 characters). Empty: with
+  // `db_path`, the key in SecretsKeyPath(db_path), created on first use; in memory, a new random
+  // key for this process.
+  std::string secrets_encryption_key;
+  // Origins a browser may call from (CORS, the server's CORS_ORIGINS); "*" allows any.
+  std::vector<std::string> cors_origins = DefaultCorsOrigins();
   // Delay before a graph upsert's asynchronous verification runs (graphs stay PENDING meanwhile).
   absl::Duration verify_delay = absl::ZeroDuration();
   // Source of time for timestamps, enqueue_after, delays and cron; nullptr means
@@ -58,8 +76,12 @@ struct DevserverOptions {
 class Devserver {
  public:
   // Opens the database (if any), resumes background work left by a previous run, binds the
-  // listener and starts serving. kInvalidArgument for bad options, kUnavailable when the address
-  // cannot be bound or the database cannot be opened, kDataLoss for a corrupt database.
+  // listener and starts serving. kInvalidArgument for bad options (a malformed secrets key
+  // included), kUnavailable when the address cannot be bound or the database or the secrets key
+  // file cannot be opened, kDataLoss for a corrupt database. Stored secrets that do not decrypt
+  // under the key (another key, or a devserver that obfuscated instead of encrypting) are logged
+  // as `undecryptable_secrets`; the secrets endpoint answers 500 for their graphs until they are
+  // upserted again.
   static absl::StatusOr<std::unique_ptr<Devserver>> Start(const DevserverOptions& options);
   // Calls Shutdown().
   ~Devserver();
@@ -85,6 +107,7 @@ class Devserver {
   std::atomic<bool> stopped_{false};
 
   // Declared in dependency order; destroyed in reverse.
+  std::unique_ptr<SecretCipher> cipher_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<TaskRunner> tasks_;
   std::unique_ptr<GraphService> graphs_;

@@ -4,7 +4,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -14,7 +13,6 @@
 #include "devserver/graph_validator.h"
 #include "devserver/graph_verifier.h"
 #include "devserver/response_json.h"
-#include "devserver/secret_codec.h"
 
 namespace exosphere::devserver {
 namespace {
@@ -47,8 +45,8 @@ absl::Status CreateCronRecords(Tables& tables, const GraphTemplate& graph, absl:
 }  // namespace
 
 GraphService::GraphService(Store& store, TaskRunner& tasks, const Clock& clock,
-                           absl::Duration verify_delay)
-    : store_(store), tasks_(tasks), clock_(clock), verify_delay_(verify_delay) {}
+                           const SecretCipher& cipher, absl::Duration verify_delay)
+    : store_(store), tasks_(tasks), clock_(clock), cipher_(cipher), verify_delay_(verify_delay) {}
 
 Json GraphService::RegisterNodes(const std::string& namespace_name,
                                  const RegisterNodesRequest& request) {
@@ -96,9 +94,10 @@ absl::StatusOr<Json> GraphService::UpsertGraph(const std::string& namespace_name
   graph.name = graph_name;
   graph.namespace_name = namespace_name;
   graph.nodes = request.nodes;
-  absl::BitGen bitgen;
   for (const auto& [name, value] : request.secrets) {
-    graph.secrets.emplace_back(name, SecretCodec::Encode(value, bitgen));
+    absl::StatusOr<std::string> encrypted = cipher_.Encrypt(value);
+    if (!encrypted.ok()) return encrypted.status();
+    graph.secrets.emplace_back(name, *std::move(encrypted));
   }
   graph.retry_policy = request.retry_policy;
   graph.store_config = request.store_config;

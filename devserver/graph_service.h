@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "devserver/graph_requests.h"
 #include "devserver/json.h"
+#include "devserver/secret_cipher.h"
 #include "devserver/store.h"
 #include "devserver/task_runner.h"
 
@@ -19,11 +20,13 @@ namespace exosphere::devserver {
 // structure synchronously (400), store the template as PENDING and schedule the asynchronous
 // verification that flips it to VALID or INVALID after `verify_delay`. Errors are absl::Status
 // whose code maps to the HTTP status (kInvalidArgument 400, kNotFound 404) and whose message is
-// the `detail`. Thread-safe; never blocks on background work.
+// the `detail`. Secrets are stored encrypted with `cipher`. Thread-safe; never blocks on
+// background work.
 class GraphService {
  public:
-  // `store`, `tasks` and `clock` must outlive the service.
-  GraphService(Store& store, TaskRunner& tasks, const Clock& clock, absl::Duration verify_delay);
+  // `store`, `tasks`, `clock` and `cipher` must outlive the service.
+  GraphService(Store& store, TaskRunner& tasks, const Clock& clock, const SecretCipher& cipher,
+               absl::Duration verify_delay);
   GraphService(const GraphService&) = delete;
   GraphService& operator=(const GraphService&) = delete;
 
@@ -47,6 +50,7 @@ class GraphService {
   Store& store_;
   TaskRunner& tasks_;
   const Clock& clock_;
+  const SecretCipher& cipher_;
   const absl::Duration verify_delay_;
 };
 

@@ -209,8 +209,7 @@ void HttpServer::Install() {
             over_limit
                 ? TooLarge(limit)
                 : HttpResponse::WithJson(400, DetailJson("There was an error parsing the body"));
-        HttpRequest converted = ToHttpRequest(request, "");
-        failure.SetHeader("x-exosphere-request-id", RequestDispatcher::RequestId(converted));
+        dispatcher_.Decorate(ToHttpRequest(request, ""), failure);
         // The rest of the body is still on the wire: do not reuse the connection.
         failure.SetHeader("Connection", "close");
         WriteResponse(failure, response);
@@ -233,7 +232,7 @@ void HttpServer::Install() {
 
   // Responses httplib produces itself (a body over the limit on a GET, malformed requests).
   server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [limit](const httplib::Request& request, httplib::Response& response) {
+      [this, limit](const httplib::Request& request, httplib::Response& response) {
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         HttpResponse failure;
         if (response.status == 413) {
@@ -244,8 +243,7 @@ void HttpServer::Install() {
           failure =
               HttpResponse::WithJson(response.status, DetailJson(ReasonPhrase(response.status)));
         }
-        failure.SetHeader("x-exosphere-request-id",
-                          RequestDispatcher::RequestId(ToHttpRequest(request, "")));
+        dispatcher_.Decorate(ToHttpRequest(request, ""), failure);
         WriteResponse(failure, response);
         return httplib::Server::HandlerResponse::Handled;
       }));

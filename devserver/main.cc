@@ -29,6 +29,16 @@ ABSL_FLAG(std::string, api_key, "",
 ABSL_FLAG(std::string, db, "",
           "SQLite file for persistence: nodes, graphs, runs, states, stores and cron records "
           "survive a restart and runs continue after it. Created if missing. Default: in memory.");
+ABSL_FLAG(std::string, secrets_encryption_key, "",
+          "Key of the AES-256-GCM encryption of graph secrets: 32 bytes in URL-safe base64 (44 "
+          "characters), the state manager's format. If empty, the environment variable "
+          "SECRETS_ENCRYPTION_KEY is used; without either, a key is generated and kept in "
+          "DB.secrets-key next to the --db file (or for this process only, in memory).");
+ABSL_FLAG(std::string, cors_origins, "",
+          "Comma-separated origins a browser app may call the devserver from (\"*\": any). If "
+          "empty, the environment variable CORS_ORIGINS is used, else the state manager's "
+          "defaults: http://localhost:3000, http://localhost:3001, http://127.0.0.1:3000, "
+          "http://127.0.0.1:3001.");
 ABSL_FLAG(
     int64_t, verify_delay_ms, 0,
     "Delay in milliseconds before a graph upsert's asynchronous verification runs; the graph "
@@ -55,8 +65,8 @@ constexpr char kUsage[] =
     "Flag names may be written with dashes (--api-key) or underscores (--api_key).\n"
     "\n"
     "Serves /v0/namespace/{namespace}/... (nodes, graphs, runs, states, store, secrets, cron\n"
-    "triggers) and /health. Prints `listening on http://HOST:PORT` as its first stdout line,\n"
-    "logs to stderr, and stops cleanly (exit 0) on SIGINT or SIGTERM.";
+    "triggers), /health, /openapi.json and /docs. Prints `listening on http://HOST:PORT` as its\n"
+    "first stdout line, logs to stderr, and stops cleanly (exit 0) on SIGINT or SIGTERM.";
 
 int Fail(int code, const std::string& message) {
   std::fprintf(stderr, "exosphere-devserver: %s\n", message.c_str());
@@ -92,7 +102,10 @@ int main(int argc, char** argv) {
   // --api-key falls back to STATE_MANAGER_SECRET (the server's own variable), then
   // EXOSPHERE_API_KEY (the SDKs'); later pairs win, and empty variables count as unset.
   absl::Status fallbacks = exosphere::ApplyEnvironmentFallbacks(
-      {{"api_key", "EXOSPHERE_API_KEY"}, {"api_key", "STATE_MANAGER_SECRET"}},
+      {{"api_key", "EXOSPHERE_API_KEY"},
+       {"api_key", "STATE_MANAGER_SECRET"},
+       {"secrets_encryption_key", "SECRETS_ENCRYPTION_KEY"},
+       {"cors_origins", "CORS_ORIGINS"}},
       [](const std::string& name) -> std::optional<std::string> {
         std::optional<std::string> value = exosphere::GetEnv(name);
         if (value.has_value() && value->empty()) return std::nullopt;
@@ -122,6 +135,11 @@ int main(int argc, char** argv) {
                 "(clients must send it as the x-api-key header)");
   }
   options.db_path = absl::GetFlag(FLAGS_db);
+  options.secrets_encryption_key = absl::GetFlag(FLAGS_secrets_encryption_key);
+  if (!absl::GetFlag(FLAGS_cors_origins).empty()) {
+    options.cors_origins =
+        exosphere::devserver::ParseCorsOrigins(absl::GetFlag(FLAGS_cors_origins));
+  }
   const int64_t verify_delay_ms = absl::GetFlag(FLAGS_verify_delay_ms);
   const int64_t max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   const int64_t cron_interval_ms = absl::GetFlag(FLAGS_cron_check_interval_ms);
@@ -144,7 +162,11 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<exosphere::devserver::Devserver>> server =
       exosphere::devserver::Devserver::Start(options);
-  if (!server.ok()) return Fail(1, absl::StrCat("cannot start: ", server.status().ToString()));
+  if (!server.ok()) {
+    // A malformed key is a configuration error like a bad flag.
+    const int code = server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    return Fail(code, absl::StrCat("cannot start: ", server.status().ToString()));
+  }
 
   std::printf("listening on %s\n", (*server)->base_url().c_str());
   std::fflush(stdout);

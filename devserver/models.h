@@ -115,7 +115,8 @@ struct GraphTemplate {
   std::vector<NodeTemplate> nodes;
   ValidationStatus validation_status = ValidationStatus::kPending;
   std::vector<std::string> validation_errors;
-  // Secret name -> opaque encoding of the value (see SecretCodec); insertion-ordered.
+  // Secret name -> the value encrypted by SecretCipher (as the server stores it);
+  // insertion-ordered.
   std::vector<std::pair<std::string, std::string>> secrets;
   RetryPolicy retry_policy;
   StoreConfig store_config;

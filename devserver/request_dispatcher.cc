@@ -1,6 +1,7 @@
 #include "devserver/request_dispatcher.h"
 
 #include <exception>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 
@@ -43,7 +44,13 @@ HttpResponse RequestDispatcher::Route(const HttpRequest& request) const {
   return HttpResponse::WithJson(404, DetailJson("Not Found"));
 }
 
+void RequestDispatcher::Decorate(const HttpRequest& request, HttpResponse& response) const {
+  response.SetHeader("x-exosphere-request-id", RequestId(request));
+  cors_.Decorate(request, response);
+}
+
 HttpResponse RequestDispatcher::Dispatch(const HttpRequest& request) const {
+  if (std::optional<HttpResponse> preflight = cors_.Preflight(request)) return *preflight;
   HttpResponse response;
   // Our handlers do not throw, but a third-party library might; answer like the server's
   // unhandled-exception middleware instead of dropping the connection.
@@ -56,7 +63,7 @@ HttpResponse RequestDispatcher::Dispatch(const HttpRequest& request) const {
     EXO_LOG(kError, "handler_threw", "non-standard exception", {{"path", request.path}});
     response = Api::InternalErrorResponse();
   }
-  response.SetHeader("x-exosphere-request-id", RequestId(request));
+  Decorate(request, response);
   return response;
 }
 

@@ -19,12 +19,23 @@ bool IsParameter(const std::string& segment) {
 
 }  // namespace
 
-void Router::Add(std::string method, absl::string_view pattern, Handler handler) {
+void Router::Add(std::string method, absl::string_view pattern, Handler handler, bool in_schema) {
   Route route;
   route.method = std::move(method);
+  route.pattern = std::string(pattern);
+  route.in_schema = in_schema;
   for (absl::string_view segment : Segments(pattern)) route.segments.emplace_back(segment);
   route.handler = std::move(handler);
   routes_.push_back(std::move(route));
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> routes;
+  routes.reserve(routes_.size());
+  for (const Route& route : routes_) {
+    routes.push_back({route.method, route.pattern, route.in_schema});
+  }
+  return routes;
 }
 
 bool Router::MatchPath(const Route& route, const std::vector<absl::string_view>& segments,

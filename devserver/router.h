@@ -31,12 +31,24 @@ class Router {
     std::string redirect_path;                 // kRedirect
   };
 
-  void Add(std::string method, absl::string_view pattern, Handler handler);
+  // One registered route, for documentation: FastAPI leaves its own /openapi.json and /docs
+  // routes out of the OpenAPI document (`in_schema` false).
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    bool in_schema = true;
+  };
+
+  void Add(std::string method, absl::string_view pattern, Handler handler, bool in_schema = true);
   Match Find(absl::string_view method, absl::string_view path) const;
+  // Every route, in registration order.
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
+    bool in_schema = true;
     std::vector<std::string> segments;  // "{name}" for parameters
     Handler handler;
   };

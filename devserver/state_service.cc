@@ -11,7 +11,6 @@
 #include "common/ids.h"
 #include "common/naive_time.h"
 #include "devserver/retry_delay.h"
-#include "devserver/secret_codec.h"
 
 namespace exosphere::devserver {
 namespace {
@@ -239,8 +238,8 @@ absl::StatusOr<Json> StateService::Secrets(const std::string& namespace_name,
     const GraphTemplate* graph = tables.FindGraph(namespace_name, state->graph_name);
     if (graph == nullptr) return absl::NotFoundError("Graph template not found");
     Json secrets = Json::object();
-    for (const auto& [name, encoded] : graph->secrets) {
-      absl::StatusOr<std::string> value = SecretCodec::Decode(encoded);
+    for (const auto& [name, encrypted] : graph->secrets) {
+      absl::StatusOr<std::string> value = cipher_.Decrypt(encrypted);
       if (!value.ok()) return value.status();
       secrets[name] = *std::move(value);
     }

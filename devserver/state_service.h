@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "devserver/json.h"
 #include "devserver/next_state_creator.h"
+#include "devserver/secret_cipher.h"
 #include "devserver/state_requests.h"
 #include "devserver/store.h"
 
@@ -21,8 +22,9 @@ namespace exosphere::devserver {
 class StateService {
  public:
   // All arguments must outlive the service.
-  StateService(Store& store, NextStateCreator& next_states, const Clock& clock)
-      : store_(store), next_states_(next_states), clock_(clock) {}
+  StateService(Store& store, NextStateCreator& next_states, const Clock& clock,
+               const SecretCipher& cipher)
+      : store_(store), next_states_(next_states), clock_(clock), cipher_(cipher) {}
   StateService(const StateService&) = delete;
   StateService& operator=(const StateService&) = delete;
 
@@ -45,6 +47,7 @@ class StateService {
   Store& store_;
   NextStateCreator& next_states_;
   const Clock& clock_;
+  const SecretCipher& cipher_;
 };
 
 }  // namespace exosphere::devserver

@@ -41,6 +41,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache clang libclang-rt-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
+  libssl-dev  # OpenSSL: the devserver encrypts graph secrets with AES-256-GCM
   libgtest-dev libgmock-dev clang-format clang-tidy
   python3 python3-grpcio python3-protobuf python3-pydantic python3-yaml
   curl procps openssl

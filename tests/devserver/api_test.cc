@@ -4,21 +4,30 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 #include "common/ids.h"
+#include "devserver/devserver.h"
 #include "devserver/python_json_decoder.h"
 #include "devserver/request_dispatcher.h"
+#include "devserver/secret_cipher.h"
 #include "devserver/task_runner.h"
 #include "tests/fakes/fake_clock.h"
 
 namespace exosphere::devserver {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Key;
+using ::testing::Not;
+using ::testing::Pair;
 
 constexpr char kKey[] = "test-api-key";
+// 32 bytes 0..31 in the server's SECRETS_ENCRYPTION_KEY format.
+constexpr char kSecretsKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 constexpr char kGenericError[] =
     R"({"success":false,"detail":"internal server error, please reach out to support team at nivedit@exosphere.host"})";
 
@@ -30,10 +39,10 @@ class ApiTest : public ::testing::Test {
   void SetUp() override {
     store_ = *Store::Open(nullptr);
     tasks_ = std::make_unique<TaskRunner>(clock_, 1);
-    graphs_ = std::make_unique<GraphService>(*store_, *tasks_, clock_, absl::Hours(1));
+    graphs_ = std::make_unique<GraphService>(*store_, *tasks_, clock_, cipher_, absl::Hours(1));
     runs_ = std::make_unique<RunService>(*store_, clock_);
     next_states_ = std::make_unique<NextStateCreator>(*store_, *tasks_, clock_);
-    states_ = std::make_unique<StateService>(*store_, *next_states_, clock_);
+    states_ = std::make_unique<StateService>(*store_, *next_states_, clock_, cipher_);
     inspection_ = std::make_unique<InspectionService>(*store_);
     api_ = std::make_unique<Api>(kKey, *graphs_, *runs_, *states_, *inspection_);
     api_->Register(router_);
@@ -80,6 +89,7 @@ class ApiTest : public ::testing::Test {
   }
 
   testing::FakeClock clock_;
+  const SecretCipher cipher_ = *SecretCipher::FromKey(kSecretsKey);
   std::unique_ptr<Store> store_;
   std::unique_ptr<TaskRunner> tasks_;
   std::unique_ptr<GraphService> graphs_;
@@ -134,6 +144,81 @@ TEST_F(ApiTest, BodiesMustBeJsonAndPresent) {
   EXPECT_EQ(Send("POST", "/v0/namespace/ns/states/enqueue", "\"\xff\"").status, 400);
 }
 
+// FastAPI 0.128 (the server's pinned version) reads a body without a Content-Type, or with an
+// empty one, as JSON; only a declared non-JSON type keeps it raw.
+TEST_F(ApiTest, BodiesWithoutContentTypeAreReadAsJson) {
+  const std::string enqueue = "/v0/namespace/ns/states/enqueue";
+  HttpResponse no_header = Send("POST", enqueue, R"({"nodes":[],"batch_size":1})", true, "");
+  EXPECT_EQ(no_header.status, 200) << no_header.body;
+  EXPECT_EQ(no_header.body, R"({"count":0,"namespace":"ns","status":"QUEUED","states":[]})");
+  HttpRequest empty_header;
+  empty_header.method = "POST";
+  empty_header.path = enqueue;
+  empty_header.headers = {{"X-API-Key", kKey}, {"Content-Type", ""}};
+  empty_header.body = R"({"nodes":[],"batch_size":1})";
+  EXPECT_EQ(RequestDispatcher(router_).Dispatch(empty_header).status, 200);
+  // Parsed as JSON, so validation and JSON errors are those of a JSON body.
+  HttpResponse invalid = Send("POST", enqueue, R"({"nodes":[]})", true, "");
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_THAT(invalid.body, HasSubstr(R"("type":"missing","loc":["body","batch_size"])"));
+  HttpResponse malformed = Send("POST", enqueue, "{", /*with_key=*/false, "");
+  EXPECT_EQ(malformed.status, 422);
+  EXPECT_THAT(malformed.body, HasSubstr("json_invalid"));
+}
+
+// GET /graphs/ shows what is stored: AES-256-GCM ciphertexts that only the key opens.
+TEST_F(ApiTest, TheGraphListingNeverShowsADecodableSecret) {
+  const std::string plaintext = "very-secret-token";
+  ASSERT_EQ(
+      Send("PUT", "/v0/namespace/ns/graph/g", R"({"secrets": {"token": ")" + plaintext + R"("},
+                     "nodes": [{"node_name": "A", "namespace": "ns", "identifier": "a",
+                                "inputs": {}}]})")
+          .status,
+      201);
+  const std::string listing = Send("GET", "/v0/namespace/ns/graphs/").body;
+  EXPECT_THAT(listing, Not(HasSubstr(plaintext)));
+  const std::string stored =
+      Body(Send("GET", "/v0/namespace/ns/graphs/"))["templates"][0]["secrets"]["token"];
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(stored, &raw));
+  EXPECT_EQ(raw.size(), 12 + plaintext.size() + 16);  // nonce, ciphertext, tag
+  EXPECT_THAT(raw, Not(HasSubstr(plaintext)));
+  // Nothing in the listing opens it: another key fails authentication.
+  const SecretCipher other_key = *SecretCipher::FromKey(*SecretCipher::GenerateKey());
+  EXPECT_EQ(other_key.Decrypt(stored).status().code(), absl::StatusCode::kDataLoss);
+  // It is the server's format: the server's key decrypts it.
+  absl::StatusOr<std::string> decrypted = cipher_.Decrypt(stored);
+  ASSERT_TRUE(decrypted.ok()) << decrypted.status();
+  EXPECT_EQ(*decrypted, plaintext);
+  // A second upsert of the same value stores another ciphertext (fresh nonce).
+  ASSERT_EQ(Send("PUT", "/v0/namespace/ns/graph/g",
+                 R"({"secrets": {"token": ")" + plaintext + R"("}, "nodes": [{"node_name": "A",
+                     "namespace": "ns", "identifier": "a", "inputs": {}}]})")
+                .status,
+            201);
+  EXPECT_NE(Body(Send("GET", "/v0/namespace/ns/graphs/"))["templates"][0]["secrets"]["token"],
+            stored);
+}
+
+TEST_F(ApiTest, SecretsStoredUnderAnotherKeyAreRefusedWithTheGeneric500) {
+  SeedValidGraph();
+  const SecretCipher old_key = *SecretCipher::FromKey(*SecretCipher::GenerateKey());
+  store_->Transact([&](Tables& tables) {
+    GraphTemplate graph = *tables.FindGraph("ns", "g");
+    graph.secrets = {{"token", *old_key.Encrypt("abc")}};
+    tables.PutGraph(graph);
+  });
+  const std::string run = Body(Send("POST", "/v0/namespace/ns/graph/g/trigger", "{}"))["run_id"];
+  ASSERT_FALSE(run.empty());
+  Json claimed =
+      Body(Send("POST", "/v0/namespace/ns/states/enqueue", R"({"nodes":["A"],"batch_size":1})"));
+  ASSERT_EQ(claimed["count"], 1) << DumpJson(claimed);
+  const std::string state_id = claimed["states"][0]["state_id"];
+  HttpResponse secrets = Send("GET", "/v0/namespace/ns/state/" + state_id + "/secrets");
+  EXPECT_EQ(secrets.status, 500);
+  EXPECT_EQ(secrets.body, kGenericError);
+}
+
 TEST_F(ApiTest, RoutingOutcomesMatchStarlette) {
   HttpResponse redirect = Send("GET", "/v0/namespace/ns/nodes?x=1");
   EXPECT_EQ(redirect.status, 307);
@@ -167,6 +252,50 @@ TEST_F(ApiTest, EveryResponseCarriesARequestId) {
   HttpResponse fresh = RequestDispatcher(router_).Dispatch(request);
   ASSERT_EQ(fresh.headers.size(), 1u);
   EXPECT_TRUE(ids::IsUuid(fresh.headers[0].second));
+}
+
+// CORS is the outermost middleware: a preflight never reaches the key check, the router or the
+// request-id middleware; every other response to an allowed origin carries the CORS headers.
+TEST_F(ApiTest, CorsWrapsTheWholePipeline) {
+  const RequestDispatcher dispatcher(router_, Cors(DefaultCorsOrigins()));
+  HttpRequest preflight;
+  preflight.method = "OPTIONS";
+  preflight.path = "/v0/namespace/ns/graph/g";
+  preflight.headers = {{"Origin", "http://localhost:3000"},
+                       {"Access-Control-Request-Method", "PUT"},
+                       {"Access-Control-Request-Headers", "content-type,x-api-key"}};
+  HttpResponse allowed = dispatcher.Dispatch(preflight);
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.body, "OK");
+  EXPECT_THAT(allowed.headers,
+              Contains(Pair("Access-Control-Allow-Origin", "http://localhost:3000")));
+  EXPECT_THAT(allowed.headers, Not(Contains(Key("x-exosphere-request-id"))));
+  preflight.path = "/no/such/path";
+  EXPECT_EQ(dispatcher.Dispatch(preflight).status, 200);
+  preflight.headers[0].second = "http://localhost:8080";
+  HttpResponse disallowed = dispatcher.Dispatch(preflight);
+  EXPECT_EQ(disallowed.status, 400);
+  EXPECT_EQ(disallowed.body, "Disallowed CORS origin");
+  EXPECT_THAT(disallowed.headers, Not(Contains(Key("Access-Control-Allow-Origin"))));
+
+  // Without a preflight header, OPTIONS is just a method no route has.
+  HttpRequest options;
+  options.method = "OPTIONS";
+  options.path = "/health";
+  options.headers = {{"Origin", "http://localhost:3000"}};
+  EXPECT_EQ(dispatcher.Dispatch(options).status, 405);
+
+  HttpRequest unauthenticated;
+  unauthenticated.method = "GET";
+  unauthenticated.path = "/v0/namespaces";
+  unauthenticated.headers = {{"Origin", "http://127.0.0.1:3001"}};
+  HttpResponse denied = dispatcher.Dispatch(unauthenticated);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_THAT(denied.headers,
+              Contains(Pair("Access-Control-Allow-Origin", "http://127.0.0.1:3001")));
+  EXPECT_THAT(denied.headers,
+              Contains(Pair("Access-Control-Expose-Headers", "X-Exosphere-Request-ID")));
+  EXPECT_THAT(denied.headers, Contains(Key("x-exosphere-request-id")));
 }
 
 TEST_F(ApiTest, UpsertAnswers201WithPendingAndGetHidesTheStoredSettings) {

@@ -1,15 +1,22 @@
 // End-to-end: the HTTP surface of the exosphere-devserver binary — auth order, error bodies,
 // routing quirks, limits, secrets and graph verification (contract sections 1, 2 and 4.2).
 
+#include <unistd.h>
+
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 #include "common/ids.h"
 #include "tests/devserver/devserver_e2e_fixture.h"
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 namespace exosphere::devserver::testing {
 namespace {
@@ -59,6 +66,79 @@ TEST_F(ApiE2eTest, AuthIsCheckedAfterJsonDecodingAndBeforeValidation) {
   EXPECT_EQ(client_->Raw("PUT", client_->Path("/nodes/"), "{}", "text/plain").status, 422);
   EXPECT_EQ(client_->Raw("PUT", client_->Path("/nodes/"), "\"\xff\"").raw,
             R"({"detail":"There was an error parsing the body"})");
+}
+
+// One request written by hand (cpp-httplib's client always adds a Content-Type to a body);
+// returns the whole response, the connection being closed by the server after it.
+std::string SendRawRequest(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t received;
+    while ((received = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, received);
+  }
+  close(fd);
+  return response;
+}
+
+// FastAPI 0.128, the server's pinned version, reads a body sent without Content-Type as JSON.
+TEST_F(ApiE2eTest, ABodyWithoutContentTypeIsReadAsJson) {
+  const std::string body = R"({"runtime_name":"rt","nodes":[]})";
+  const std::string response = SendRawRequest(
+      server_->port(),
+      absl::StrCat("PUT /v0/namespace/e2e/nodes/ HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                   "x-api-key: ", DevserverProcess::kApiKey,
+                   "\r\nConnection: close\r\nContent-Length: ", body.size(), "\r\n\r\n", body));
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 200 OK\r\n")) << response;
+  EXPECT_TRUE(absl::EndsWith(response, R"({"runtime_name":"rt","registered_nodes":[]})"))
+      << response;
+}
+
+// The official dashboard's origin (http://localhost:3000) may call the devserver from a browser.
+TEST_F(ApiE2eTest, BrowsersOnAllowedOriginsPassThePreflight) {
+  const std::vector<std::pair<std::string, std::string>> preflight = {
+      {"Origin", "http://localhost:3000"},
+      {"Access-Control-Request-Method", "PUT"},
+      {"Access-Control-Request-Headers", "content-type,x-api-key"}};
+  Reply allowed = client_->Raw("OPTIONS", client_->Path("/nodes/"), "", "", false, preflight);
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(allowed.raw, "OK");
+  EXPECT_EQ(allowed.Header("Access-Control-Allow-Origin"), "http://localhost:3000");
+  EXPECT_EQ(allowed.Header("Access-Control-Allow-Credentials"), "true");
+  EXPECT_THAT(allowed.Header("Access-Control-Allow-Headers"), HasSubstr("X-API-Key"));
+  std::vector<std::pair<std::string, std::string>> foreign = preflight;
+  foreign[0].second = "https://elsewhere.example";
+  Reply disallowed = client_->Raw("OPTIONS", client_->Path("/nodes/"), "", "", false, foreign);
+  EXPECT_EQ(disallowed.status, 400);
+  EXPECT_EQ(disallowed.raw, "Disallowed CORS origin");
+  EXPECT_EQ(disallowed.Header("Access-Control-Allow-Origin"), "");
+
+  Reply listed =
+      client_->Raw("GET", "/v0/namespaces", "", "", true, {{"Origin", "http://localhost:3000"}});
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.Header("Access-Control-Allow-Origin"), "http://localhost:3000");
+  EXPECT_EQ(listed.Header("Access-Control-Expose-Headers"), "X-Exosphere-Request-ID");
+}
+
+TEST_F(ApiE2eTest, TheOpenApiDocumentIsServed) {
+  Reply document = client_->Raw("GET", "/openapi.json", "", "", /*with_key=*/false);
+  EXPECT_EQ(document.status, 200);
+  EXPECT_EQ(document.body["openapi"], "3.1.0");
+  EXPECT_TRUE(document.body["paths"].contains("/v0/namespace/{namespace_name}/graph/{graph_name}"));
+  EXPECT_EQ(client_->Raw("HEAD", "/openapi.json", "", "", false).status, 200);
+  Reply docs = client_->Raw("GET", "/docs", "", "", false);
+  EXPECT_EQ(docs.status, 200);
+  EXPECT_THAT(docs.Header("Content-Type"), HasSubstr("text/html"));
 }
 
 TEST_F(ApiE2eTest, TrailingSlashesRedirectAndUnknownRoutes) {

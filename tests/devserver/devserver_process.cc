@@ -20,7 +20,10 @@ absl::StatusOr<std::unique_ptr<DevserverProcess>> DevserverProcess::Start(
                   "--log-level",
                   "warn"};
   options.argv.insert(options.argv.end(), extra_args.begin(), extra_args.end());
-  options.env = {{"STATE_MANAGER_SECRET", std::nullopt}, {"EXOSPHERE_API_KEY", std::nullopt}};
+  options.env = {{"STATE_MANAGER_SECRET", std::nullopt},
+                 {"EXOSPHERE_API_KEY", std::nullopt},
+                 {"SECRETS_ENCRYPTION_KEY", std::nullopt},
+                 {"CORS_ORIGINS", std::nullopt}};
   options.label = "devserver";
   absl::StatusOr<std::unique_ptr<exosphere::harness::ChildProcess>> process =
       exosphere::harness::ChildProcess::Start(std::move(options));

@@ -16,6 +16,7 @@
 
 #include "harness/child_process.h"
 #include "tests/devserver/devserver_e2e_fixture.h"
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 namespace exosphere::devserver::testing {
@@ -50,7 +51,10 @@ ChildProcess::Options DevserverOptions(std::vector<std::string> args) {
   ChildProcess::Options options;
   options.argv = {BinaryPath("exosphere-devserver")};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.env = {{"STATE_MANAGER_SECRET", std::nullopt}, {"EXOSPHERE_API_KEY", std::nullopt}};
+  options.env = {{"STATE_MANAGER_SECRET", std::nullopt},
+                 {"EXOSPHERE_API_KEY", std::nullopt},
+                 {"SECRETS_ENCRYPTION_KEY", std::nullopt},
+                 {"CORS_ORIGINS", std::nullopt}};
   return options;
 }
 
@@ -80,11 +84,50 @@ TEST(DevserverProcessTest, HelpDocumentsEveryFlag) {
   for (const std::string& line : out) absl::StrAppend(&text, line, "\n");
   for (const std::string& line : err) absl::StrAppend(&text, line, "\n");
   EXPECT_TRUE(WIFEXITED(status)) << status;
-  for (const char* flag : {"listen", "api_key", "db", "verify_delay_ms", "http_threads",
-                           "max_body_bytes", "cron_check_interval_ms", "keep_alive_timeout_s"}) {
+  for (const char* flag :
+       {"listen", "api_key", "db", "secrets_encryption_key", "cors_origins", "verify_delay_ms",
+        "http_threads", "max_body_bytes", "cron_check_interval_ms", "keep_alive_timeout_s"}) {
     EXPECT_THAT(text, HasSubstr(absl::StrCat("-", flag))) << flag;
   }
   EXPECT_THAT(text, HasSubstr("STATE_MANAGER_SECRET"));
+  EXPECT_THAT(text, HasSubstr("SECRETS_ENCRYPTION_KEY"));
+  EXPECT_THAT(text, HasSubstr("CORS_ORIGINS"));
+}
+
+TEST(DevserverProcessTest, AMalformedSecretsKeyIsAClearStartupErrorThatHidesTheKey) {
+  ChildProcess::Options options =
+      DevserverOptions({"--listen=127.0.0.1:0", "--api-key=k", "--log-level=error"});
+  options.env["SECRETS_ENCRYPTION_KEY"] = "too-short-to-be-a-key";
+  std::vector<std::string> errors;
+  const int status = RunToExit(options, nullptr, &errors);
+  EXPECT_TRUE(ExitedWith(status, 2)) << status;
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors.back(), HasSubstr("SECRETS_ENCRYPTION_KEY"));
+  EXPECT_THAT(errors.back(), HasSubstr("44 characters"));
+  EXPECT_THAT(errors.back(), ::testing::Not(HasSubstr("too-short-to-be-a-key")));
+}
+
+TEST(DevserverProcessTest, CorsOriginsComeFromTheEnvironment) {
+  ChildProcess::Options options = DevserverOptions({"--listen=127.0.0.1:0", "--api-key=k"});
+  options.env["CORS_ORIGINS"] = " https://app.example , http://localhost:5173";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Start(options);
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<std::string> first =
+      (*process)->WaitForStdoutLine([](const std::string&) { return true; }, absl::Seconds(30));
+  ASSERT_TRUE(first.ok()) << first.status();
+  DevserverClient client("127.0.0.1", std::stoi(first->substr(first->rfind(':') + 1)), "k");
+  auto preflight = [&client](const std::string& origin) {
+    return client.Raw("OPTIONS", "/v0/namespaces", "", "", false,
+                      {{"Origin", origin}, {"Access-Control-Request-Method", "GET"}});
+  };
+  EXPECT_EQ(preflight("https://app.example").status, 200);
+  EXPECT_EQ(preflight("http://localhost:5173").status, 200);
+  // The defaults no longer apply once CORS_ORIGINS is set.
+  EXPECT_EQ(preflight("http://localhost:3000").status, 400);
+  (*process)->Signal(SIGTERM);
+  absl::StatusOr<int> status = (*process)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(ExitedWith(*status, 0)) << *status;
 }
 
 TEST(DevserverProcessTest, TakesTheKeyFromTheEnvironmentAndStopsCleanlyOnSigint) {
@@ -148,7 +191,9 @@ class PersistenceE2eTest : public ::testing::Test {
   }
   void TearDown() override { RemoveDatabase(); }
   void RemoveDatabase() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db_path_ + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm", ".secrets-key"}) {
+      std::remove((db_path_ + suffix).c_str());
+    }
   }
 
   std::string db_path_;
@@ -192,6 +237,10 @@ TEST_F(PersistenceE2eTest, ARunContinuesAfterARestart) {
     ASSERT_TRUE(stopped.ok());
     EXPECT_TRUE(ExitedWith(*stopped, 0)) << *stopped;
   }
+  // The generated secrets key is kept next to the database, readable by its owner only.
+  struct stat key_file {};
+  ASSERT_EQ(stat((db_path_ + ".secrets-key").c_str(), &key_file), 0);
+  EXPECT_EQ(key_file.st_mode & 0777, 0600u);
   absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
       DevserverProcess::Start({"--db", db_path_});
   ASSERT_TRUE(server.ok()) << server.status();
@@ -219,6 +268,54 @@ TEST_F(PersistenceE2eTest, ARunContinuesAfterARestart) {
   absl::StatusOr<int> stopped = (*server)->Stop();
   ASSERT_TRUE(stopped.ok());
   EXPECT_TRUE(ExitedWith(*stopped, 0));
+}
+
+// A configured key (the server's SECRETS_ENCRYPTION_KEY) is used instead of a key file; a restart
+// under another key cannot read the stored secrets, says so at startup and answers 500 for them.
+TEST_F(PersistenceE2eTest, StoredSecretsNeedTheKeyTheyWereEncryptedWith) {
+  const std::string key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+  std::string state_id;
+  {
+    absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+        DevserverProcess::Start({"--db", db_path_, "--secrets-encryption-key", key});
+    ASSERT_TRUE(server.ok()) << server.status();
+    DevserverClient client("127.0.0.1", (*server)->port(), DevserverProcess::kApiKey);
+    ASSERT_EQ(client.RegisterNodes({{"Only", {}, {}, {}}}).status, 200);
+    ASSERT_EQ(client
+                  .UpsertGraph("locked",
+                               GraphJson(Json::array({NodeJson("Only", "only", Json::object())}),
+                                         Json::object(), {{"token", "s3cret"}}))
+                  .status,
+              201);
+    ASSERT_EQ(client.AwaitValidation("locked")["validation_status"], "VALID");
+    client.Trigger("locked");
+    Json claimed = client.AwaitClaims({"Only"}, 1);
+    ASSERT_EQ(claimed.size(), 1u);
+    state_id = claimed[0]["state_id"].get<std::string>();
+    EXPECT_EQ(client.Secrets(state_id).raw, R"({"secrets":{"token":"s3cret"}})");
+    ASSERT_TRUE((*server)->Stop().ok());
+  }
+  struct stat no_file {};
+  EXPECT_NE(stat((db_path_ + ".secrets-key").c_str(), &no_file), 0);
+  {
+    absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+        DevserverProcess::Start({"--db", db_path_, "--secrets-encryption-key", key});
+    ASSERT_TRUE(server.ok()) << server.status();
+    DevserverClient client("127.0.0.1", (*server)->port(), DevserverProcess::kApiKey);
+    EXPECT_EQ(client.Secrets(state_id).raw, R"({"secrets":{"token":"s3cret"}})");
+    ASSERT_TRUE((*server)->Stop().ok());
+  }
+  absl::StatusOr<std::unique_ptr<DevserverProcess>> server =
+      DevserverProcess::Start({"--db", db_path_});  // a generated key: not the one used
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<std::string> warning = (*server)->process().WaitForStderrLine(
+      [](const std::string& line) { return absl::StrContains(line, "undecryptable_secrets"); },
+      absl::Seconds(30));
+  ASSERT_TRUE(warning.ok()) << warning.status();
+  EXPECT_THAT(*warning, HasSubstr("locked"));
+  DevserverClient client("127.0.0.1", (*server)->port(), DevserverProcess::kApiKey);
+  EXPECT_EQ(client.Secrets(state_id).status, 500);
+  ASSERT_TRUE((*server)->Stop().ok());
 }
 
 }  // namespace

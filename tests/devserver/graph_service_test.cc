@@ -36,7 +36,7 @@ class GraphServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = *Store::Open(nullptr);
     tasks_ = std::make_unique<TaskRunner>(clock_, 1);
-    service_ = std::make_unique<GraphService>(*store_, *tasks_, clock_, absl::Hours(1));
+    service_ = std::make_unique<GraphService>(*store_, *tasks_, clock_, cipher_, absl::Hours(1));
   }
   void TearDown() override { tasks_->Shutdown(); }
 
@@ -63,21 +63,25 @@ class GraphServiceTest : public ::testing::Test {
   }
 
   exosphere::testing::FakeClock clock_;
+  const SecretCipher cipher_ = *SecretCipher::FromKey(*SecretCipher::GenerateKey());
   std::unique_ptr<Store> store_;
   std::unique_ptr<TaskRunner> tasks_;
   std::unique_ptr<GraphService> service_;
   int records_ = 0;
 };
 
-TEST_F(GraphServiceTest, UpsertStoresAPendingTemplateWithEncodedSecrets) {
+TEST_F(GraphServiceTest, UpsertStoresAPendingTemplateWithEncryptedSecrets) {
   ASSERT_OK_AND_ASSIGN(Json response, service_->UpsertGraph("ns", "g", SingleNode({})));
   EXPECT_EQ(response["validation_status"], "PENDING");
-  store_->Transact([](Tables& tables) {
+  store_->Transact([this](Tables& tables) {
     const GraphTemplate* graph = tables.FindGraph("ns", "g");
     ASSERT_NE(graph, nullptr);
     EXPECT_EQ(graph->generation, 1);
     ASSERT_EQ(graph->secrets.size(), 1u);
     EXPECT_NE(graph->secrets[0].second, "plain");
+    absl::StatusOr<std::string> decrypted = cipher_.Decrypt(graph->secrets[0].second);
+    ASSERT_TRUE(decrypted.ok()) << decrypted.status();
+    EXPECT_EQ(*decrypted, "plain");
   });
 }
 
