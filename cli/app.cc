@@ -84,6 +84,7 @@ int RunCli(const std::vector<std::string>& args, AppEnvironment& environment) {
   Terminal& terminal = environment.terminal;
   const std::vector<std::pair<size_t, std::string>> found = CommandWords(args);
   std::vector<std::string> words;
+  words.reserve(found.size());
   for (const auto& [index, word] : found) words.push_back(word);
   if (words.empty()) {
     if (WantsHelp(args)) {
@@ -121,8 +122,9 @@ int RunCli(const std::vector<std::string>& args, AppEnvironment& environment) {
   std::vector<FlagSpec> flags = command->flags;
   flags.insert(flags.end(), GlobalFlags().begin(), GlobalFlags().end());
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(rest, flags);
-  if (!parsed.ok())
+  if (!parsed.ok()) {
     return Usage(terminal, absl::StrCat(name, ": ", parsed.status().message()), name);
+  }
   if (parsed->Has("help")) {
     terminal.out << CommandHelp(*command);
     return ToInt(ExitCode::kOk);

@@ -52,8 +52,9 @@ absl::StatusOr<RunSnapshot> ParseRunGraph(const json::Json& document, const std:
   snapshot.graph_name = StringField(document, "graph_name");
   for (const std::string& status : StateStatuses()) snapshot.counts[status] = 0;
   for (const json::Json& node : **nodes) {
-    if (!node.is_object())
+    if (!node.is_object()) {
       return absl::InternalError(absl::StrCat(what, ": a node is not an object"));
+    }
     StateRow row{StringField(node, "id"), StringField(node, "identifier"),
                  StringField(node, "node_name"), StringField(node, "status"),
                  StringField(node, "error")};
