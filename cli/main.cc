@@ -2,6 +2,7 @@
 // main only wires the process's streams, environment and clock to RunCli (cli/app.h).
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -28,11 +29,24 @@ int TerminalWidth(bool is_terminal) {
   return is_terminal ? 80 : 0;
 }
 
+// On a terminal the live view of `run watch` hides the cursor; Ctrl-C must not leave it hidden.
+// Only async-signal-safe calls here.
+void ShowCursorAndExit(int signal_number) {
+  static constexpr char kShowCursor[] = "\x1b[?25h\n";
+  ssize_t ignored = write(STDOUT_FILENO, kShowCursor, sizeof(kShowCursor) - 1);
+  (void)ignored;
+  _exit(128 + signal_number);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   const bool is_terminal = isatty(STDOUT_FILENO) == 1;
+  if (is_terminal) {
+    std::signal(SIGINT, ShowCursorAndExit);
+    std::signal(SIGTERM, ShowCursorAndExit);
+  }
   exosphere::cli::Terminal terminal{std::cout, std::cerr, is_terminal, TerminalWidth(is_terminal)};
   exosphere::cli::AppEnvironment environment{terminal, exosphere::GetEnv,
                                              exosphere::RealClock::Get()};

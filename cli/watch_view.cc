@@ -72,15 +72,24 @@ void LiveView::Redraw(const RunSnapshot& snapshot, absl::Duration elapsed) {
   drawn_lines_ = 3;
 }
 
+LiveView::~LiveView() {
+  if (cursor_hidden_) out_ << kShowCursor << std::flush;
+}
+
 void LiveView::Update(const RunSnapshot& snapshot, absl::Duration elapsed) {
-  if (drawn_lines_ == 0) out_ << kHideCursor;
+  if (!cursor_hidden_) {
+    out_ << kHideCursor;
+    cursor_hidden_ = true;
+  }
   Redraw(snapshot, elapsed);
   out_.flush();
 }
 
 void LiveView::Finish(const RunSnapshot& snapshot, absl::Duration elapsed, WatchOutcome outcome) {
   Redraw(snapshot, elapsed);
-  out_ << OutcomeLine(snapshot, elapsed, outcome) << "\n" << kShowCursor;
+  out_ << OutcomeLine(snapshot, elapsed, outcome) << "\n";
+  if (cursor_hidden_) out_ << kShowCursor;
+  cursor_hidden_ = false;
   out_.flush();
 }
 

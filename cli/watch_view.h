@@ -34,6 +34,8 @@ class LiveView final : public WatchView {
  public:
   // `width`: the terminal's columns (lines are cut to fit, so that redrawing stays in place).
   LiveView(std::ostream& out, int width) : out_(out), width_(width > 0 ? width : 80) {}
+  // Shows the cursor again when the watch ended without Finish (an error).
+  ~LiveView() override;
   void Update(const RunSnapshot& snapshot, absl::Duration elapsed) override;
   void Finish(const RunSnapshot& snapshot, absl::Duration elapsed, WatchOutcome outcome) override;
 
@@ -44,6 +46,7 @@ class LiveView final : public WatchView {
   std::ostream& out_;
   const int width_;
   int drawn_lines_ = 0;
+  bool cursor_hidden_ = false;
   std::set<std::string> errors_shown_;  // state ids
 };
 

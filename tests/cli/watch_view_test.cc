@@ -56,6 +56,15 @@ TEST(WatchViewTest, LiveRedrawsInPlaceAndPrintsEachErrorOnce) {
   EXPECT_THAT(all, ::testing::EndsWith("\x1b[?25h"));  // cursor shown again
 }
 
+TEST(WatchViewTest, LiveShowsTheCursorAgainWhenTheWatchFails) {
+  std::ostringstream out;
+  {
+    LiveView view(out, 60);
+    view.Update(Snapshot({{"s1", "a", "n", "QUEUED", ""}}), absl::Seconds(1));
+  }
+  EXPECT_THAT(out.str(), ::testing::EndsWith("\x1b[?25h"));
+}
+
 TEST(WatchViewTest, LiveLinesFitTheWidth) {
   std::ostringstream out;
   LiveView view(out, 30);
