@@ -41,7 +41,7 @@ RUN apt-get update -q \
       build-essential ccache cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
       libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev \
-      libgtest-dev libgmock-dev \
+      libgtest-dev libgmock-dev libyaml-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 
 # Only what the CMake build reads, so that editing docs, deploy/ or scripts/ does not rebuild.
@@ -51,6 +51,7 @@ COPY cmake cmake
 COPY proto proto
 COPY common common
 COPY sidecar sidecar
+COPY cli cli
 COPY devserver devserver
 COPY client client
 COPY examples examples
@@ -74,6 +75,9 @@ RUN --mount=type=cache,target=/ccache,id=exosphere-ccache \
 RUN ctest --test-dir /build -L unit -E '^(PythonClient|TypeScriptClient|Deploy)\.' \
       --output-on-failure -j "$(nproc)"
 
+# exospherectl (cli/) is built here but not shipped: it is the operator's tool, run from a
+# workstation or a CI job against the state manager, and the sidecar's image stays the two
+# binaries whose library closure RUNTIME_PACKAGES pins.
 COPY deploy/images/runtime-packages.sh /usr/local/bin/runtime-packages.sh
 RUN install -D -s -m 0755 -t /out/bin /build/bin/exosphere-sidecar /build/bin/exosphere-devserver \
  && install -D -s -m 0755 -t /out/examples /build/bin/exosphere-example-worker /build/bin/exosphere-demo \

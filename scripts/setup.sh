@@ -45,7 +45,10 @@ packages=(
   libgtest-dev libgmock-dev clang-format clang-tidy
   python3 python3-grpcio python3-protobuf python3-pydantic python3-yaml
   curl procps openssl
+  libyaml-cpp-dev
 )
+# libyaml-cpp-dev: exospherectl reads graph definitions written in YAML (with line and column in
+# its syntax errors); the YAML parser is the well-kept library, not hand-written.
 # Node.js may come from elsewhere on the machine; Debian's is used only when there is none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -7,8 +7,9 @@
                                          (default: build-asan if it exists, else build)
     scripts/tidy.py --no-cache           lint everything again
 
-Production code: sidecar, devserver, common, the C++ client and its examples. The build directory
-must have been built (scripts/setup.sh), since the dependencies of each file come from ninja.
+Production code: sidecar, exospherectl (cli), devserver, common, the C++ client and its examples.
+The build directory must have been built (scripts/setup.sh), since the dependencies of each file
+come from ninja.
 
 A file found clean is remembered in a cache outside the clone ($EXOSPHERE_TIDY_CACHE, default
 ~/.cache/exosphere-tidy), under a key made of everything its result depends on: clang-tidy's
@@ -29,7 +30,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PRODUCTION = ["sidecar/*.cc", "devserver/*.cc", "common/*.cc", "client/cpp/*.cc",
+PRODUCTION = ["sidecar/*.cc", "cli/*.cc", "devserver/*.cc", "common/*.cc", "client/cpp/*.cc",
               "examples/cpp/*.cc"]
 
 

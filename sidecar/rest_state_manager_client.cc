@@ -361,4 +361,20 @@ absl::Status RestStateManagerClient::CheckHealth(absl::Duration timeout) {
       .status();
 }
 
+absl::StatusOr<json::Json> RestStateManagerClient::ListNodes(absl::string_view ns) {
+  return Call("GET", NamespacePath(ns) + "/nodes/", "list_nodes", nullptr, Quote::kDetail);
+}
+
+absl::StatusOr<std::string> RestStateManagerClient::ManualRetry(absl::string_view ns,
+                                                                absl::string_view state_id,
+                                                                absl::string_view fanout_id) {
+  const std::string path =
+      absl::StrCat(NamespacePath(ns), "/state/", EscapePathSegment(state_id), "/manual-retry");
+  const json::Json body = {{"fanout_id", std::string(fanout_id)}};
+  EXO_ASSIGN_OR_RETURN(json::Json reply, Call("POST", path, "manual_retry", &body, Quote::kDetail));
+  absl::StatusOr<std::string> id = json::GetString(reply, "id", "POST " + path + " response");
+  if (!id.ok()) return absl::InternalError(id.status().message());
+  return id;
+}
+
 }  // namespace exosphere::sidecar

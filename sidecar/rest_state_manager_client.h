@@ -55,6 +55,9 @@ class RestStateManagerClient final : public StateManagerClient {
                                                absl::string_view run_id,
                                                absl::string_view state_id) override;
   absl::Status CheckHealth(absl::Duration timeout) override;
+  absl::StatusOr<json::Json> ListNodes(absl::string_view ns) override;
+  absl::StatusOr<std::string> ManualRetry(absl::string_view ns, absl::string_view state_id,
+                                          absl::string_view fanout_id) override;
 
  private:
   // How much of an error response may be quoted in a Status message.

@@ -108,6 +108,12 @@ class StateManagerClient {
                                                        absl::string_view state_id) = 0;
   // GET /health within `timeout`: OK when the server answers 200 (used for readiness).
   virtual absl::Status CheckHealth(absl::Duration timeout) = 0;
+  // GET /nodes/: the registered nodes of the namespace, as the contract's JSON document.
+  virtual absl::StatusOr<json::Json> ListNodes(absl::string_view ns) = 0;
+  // POST /state/{id}/manual-retry with `fanout_id` (a fresh UUID per retry): returns the id of
+  // the new CREATED state. kNotFound for an unknown state, kAlreadyExists for a reused fanout_id.
+  virtual absl::StatusOr<std::string> ManualRetry(absl::string_view ns, absl::string_view state_id,
+                                                  absl::string_view fanout_id) = 0;
 };
 
 }  // namespace exosphere::sidecar

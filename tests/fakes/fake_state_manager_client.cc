@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "common/ids.h"
+
 namespace exosphere::testing {
 
 void FakeStateManagerClient::AddClaimable(const std::string& ns, sidecar::ClaimedState state) {
@@ -324,6 +326,36 @@ void FakeStateManagerClient::GetSecretsAsync(
     std::function<void(absl::StatusOr<json::StringMap>)> done) {
   async_.Submit([this, ns = std::string(ns), state_id = std::string(state_id),
                  done = std::move(done)] { done(GetSecrets(ns, state_id)); });
+}
+
+absl::StatusOr<json::Json> FakeStateManagerClient::ListNodes(absl::string_view ns) {
+  absl::MutexLock lock(&mu_);
+  json::Json nodes = json::Json::array();
+  for (const Registration& registration : registrations_) {
+    if (registration.ns != ns) continue;
+    for (const sidecar::NodeRegistration& node : registration.nodes) {
+      nodes.push_back({{"name", node.name},
+                       {"namespace", std::string(ns)},
+                       {"runtime_name", registration.runtime_name},
+                       {"inputs_schema", node.inputs_schema},
+                       {"outputs_schema", node.outputs_schema},
+                       {"secrets", node.secrets}});
+    }
+  }
+  return json::Json{{"namespace", std::string(ns)}, {"count", nodes.size()}, {"nodes", nodes}};
+}
+
+absl::StatusOr<std::string> FakeStateManagerClient::ManualRetry(absl::string_view ns,
+                                                                absl::string_view state_id,
+                                                                absl::string_view fanout_id) {
+  absl::MutexLock lock(&mu_);
+  manual_retries_.emplace_back(state_id);
+  return ids::NewObjectId();
+}
+
+std::vector<std::string> FakeStateManagerClient::manual_retries() const {
+  absl::MutexLock lock(&mu_);
+  return manual_retries_;
 }
 
 }  // namespace exosphere::testing

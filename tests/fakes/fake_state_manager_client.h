@@ -94,6 +94,13 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   absl::Status CheckHealth(absl::Duration timeout) override;
   // What CheckHealth answers (OK by default).
   void SetHealth(absl::Status health);
+  // The registered nodes of `ns` (from RegisterNodes), in the contract's document shape.
+  absl::StatusOr<json::Json> ListNodes(absl::string_view ns) override;
+  // Records the call and answers a new state id.
+  absl::StatusOr<std::string> ManualRetry(absl::string_view ns, absl::string_view state_id,
+                                          absl::string_view fanout_id) override;
+  // The state ids passed to ManualRetry, in order.
+  std::vector<std::string> manual_retries() const;
 
  private:
   mutable absl::Mutex mu_;
@@ -118,6 +125,7 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   std::vector<json::Json> trigger_bodies_ ABSL_GUARDED_BY(mu_);
   int next_run_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Status health_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> manual_retries_ ABSL_GUARDED_BY(mu_);
   // Last member: destroyed first, so that no asynchronous call outlives the state it uses.
   ThreadPool async_{4};
 };
