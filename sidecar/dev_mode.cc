@@ -21,8 +21,9 @@ absl::StatusOr<std::unique_ptr<DevMode>> DevMode::Start(const SidecarConfig& con
         absl::StrCat("--dev-listen must be host:port, got \"", config.dev_listen, "\""));
   }
   options.host = config.dev_listen.substr(0, colon);
-  // The key only travels between the two halves of this process.
-  options.api_key = absl::StrCat("dev-", ids::NewUuid4());
+  // EXOSPHERE_API_KEY, when set, lets other clients (the official dashboard, exospherectl) use
+  // the embedded devserver too; otherwise a random key that only travels inside this process.
+  options.api_key = config.api_key.empty() ? absl::StrCat("dev-", ids::NewUuid4()) : config.api_key;
   log::RegisterSensitiveValue(options.api_key);
   options.db_path = config.dev_db;
   options.http_threads = 32;

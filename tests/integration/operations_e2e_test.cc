@@ -269,5 +269,28 @@ TEST_F(OperationsTest, HealthMetricsAndDrainTellTheTruth) {
   EXPECT_TRUE(delivered) << "the held task's report was not flushed before exit";
 }
 
+TEST(DevModeTest, TheEmbeddedDevserverTakesTheApiKeyFromTheEnvironment) {
+  // So that the official dashboard or exospherectl can use the devserver of --dev.
+  SidecarStack::Options options;
+  options.mode = SidecarStack::Mode::kEmbeddedDevserver;
+  options.api_key = "dev-known-key";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SidecarStack> stack, SidecarStack::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string line, stack->sidecar().WaitForStderrLine(
+                                             [](const std::string& text) {
+                                               return absl::StrContains(text, "devserver_started");
+                                             },
+                                             absl::Seconds(30)));
+  const size_t at = line.find("url=http://");
+  ASSERT_NE(at, std::string::npos) << line;
+  const std::string url = line.substr(at + 4, line.find(' ', at) - at - 4);
+  httplib::Client client(url);
+  const httplib::Result known = client.Get("/v0/namespaces", {{"x-api-key", "dev-known-key"}});
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->status, 200);
+  const httplib::Result other = client.Get("/v0/namespaces", {{"x-api-key", "another-key"}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 401);
+}
+
 }  // namespace
 }  // namespace exosphere
