@@ -7,7 +7,8 @@
 #   build-plain    build/: the product with GCC, as shipped, and the benchmarks
 #   test-plain     the Python, TypeScript, manifest and benchmark-smoke tests (the other labels),
 #                  which gain nothing from ASan, against the product binaries
-#   lint           clang-tidy on the production code, skipping files unchanged since a clean run;
+#   lint           clang-tidy on the production code, skipping files unchanged since a clean run
+#                  (the local cache, or scripts/tidy-clean.txt in a fresh clone);
 #                  it starts after build-asan and runs alongside the later phases at low
 #                  priority, so its line (lint-rest) is only the time left after them
 #

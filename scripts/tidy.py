@@ -6,6 +6,8 @@
     scripts/tidy.py --build-dir DIR      compile_commands.json and ninja's deps from DIR
                                          (default: build-asan if it exists, else build)
     scripts/tidy.py --no-cache           lint everything again
+    scripts/tidy.py --write-clean-list   after a run without findings, record every file's key
+                                         in scripts/tidy-clean.txt (commit it)
 
 Production code: sidecar, exospherectl (cli), devserver, common, the C++ client and its examples.
 The build directory must have been built (scripts/setup.sh), since the dependencies of each file
@@ -17,6 +19,11 @@ version, .clang-tidy, the compile command, and the contents of the file and of e
 file it includes (ninja's record of the object's dependencies). A file is linted again only when
 one of those changed, so a run after a small change lints only what that change can affect.
 Paths are made relative to the clone first, so another clone of the same code hits the cache.
+
+scripts/tidy-clean.txt, committed, lists the keys of a clean run of the whole tree: a fresh
+clone (CI on a new machine, whose cache is empty) then lints only the files whose key changed
+since, i.e. what later commits can affect. Linting all of the tree costs about 20 CPU-minutes,
+more than the rest of a cold CI run can spare. Refresh it with --write-clean-list.
 """
 
 import argparse
@@ -30,6 +37,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+CLEAN_LIST = ROOT / "scripts/tidy-clean.txt"
 PRODUCTION = ["sidecar/*.cc", "cli/*.cc", "devserver/*.cc", "common/*.cc", "client/cpp/*.cc",
               "examples/cpp/*.cc"]
 
@@ -95,6 +103,7 @@ def main():
     parser.add_argument("files", nargs="*")
     parser.add_argument("--build-dir")
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--write-clean-list", action="store_true")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
@@ -123,7 +132,13 @@ def main():
                                             pathlib.Path.home() / ".cache/exosphere-tidy"))
     cache_dir.mkdir(parents=True, exist_ok=True)
 
+    committed = set()
+    if CLEAN_LIST.exists() and not args.no_cache:
+        committed = {line.split()[0] for line in CLEAN_LIST.read_text().splitlines()
+                     if line.strip() and not line.startswith("#")}
+
     to_lint = []  # (file, key or None)
+    keys = {}  # file -> key, for --write-clean-list
     for file in files:
         file = str((ROOT / file).resolve().relative_to(ROOT))
         entry = entries.get(file)
@@ -134,7 +149,8 @@ def main():
         key = None
         if deps is not None and not args.no_cache:
             key = cache_key(tool_version, config, entry, build_dir, deps | {file})
-            if (cache_dir / key).exists():
+            keys[file] = key
+            if (cache_dir / key).exists() or key in committed:
                 continue
         to_lint.append((file, key))
 
@@ -158,6 +174,13 @@ def main():
         fail(f"findings in {len(findings)} of {len(files)} files above; fix them or justify a NOLINT")
     print(f"tidy: {len(files)} files clean ({len(to_lint)} linted, "
           f"{len(files) - len(to_lint)} unchanged since a clean run)")
+    if args.write_clean_list:
+        if args.files or len(keys) != len(files):
+            fail("--write-clean-list needs a run over every file, each of them built")
+        lines = [f"{key}  {file}" for file, key in sorted(keys.items())]
+        CLEAN_LIST.write_text("# Written by scripts/tidy.py --write-clean-list after a clean run; "
+                              "see its docstring.\n" + "\n".join(lines) + "\n")
+        print(f"tidy: recorded {len(lines)} keys in {CLEAN_LIST.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
