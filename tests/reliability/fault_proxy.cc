@@ -107,7 +107,8 @@ FaultProxy::FaultProxy(FaultProxyOptions options, sockaddr_in upstream, ScopedFd
                 stop_fd_.get()),
       listener_fd_(listener.get()),
       listener_(std::move(listener)),
-      random_(options_.seed != 0 ? options_.seed : std::random_device{}()) {}
+      random_(options_.seed != 0 ? options_.seed : std::random_device{}()),
+      max_in_flight_(options_.max_in_flight) {}
 
 FaultProxy::~FaultProxy() { Stop(); }
 
@@ -262,6 +263,10 @@ void FaultProxy::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  {
+    absl::MutexLock lock(&admission_mu_);
+    admission_closed_ = true;
+  }
   Signal(stop_fd_.get());
   acceptor_.join();
   std::vector<std::thread> threads;
@@ -383,11 +388,17 @@ FaultProxy::Ending FaultProxy::HandleExchange(int fd, const HttpRequest& request
   RecordRequest(request, endpoint.kind);
   const bool close_after = request.WantsClose();
 
+  // The place under max_in_flight is held through the delays and the forwarding (the "service"),
+  // not through a terminal fault, which may hold the connection for good (blackhole).
+  if (!AdmitInFlight()) return Ending::kClose;
   const FaultPlan before = PlanFaults(FaultPhase::kBeforeForward, request, endpoint.kind);
-  if (before.delay > absl::ZeroDuration() && !Pause(fd, before.delay)) return Ending::kClose;
+  const bool paused = before.delay <= absl::ZeroDuration() || Pause(fd, before.delay);
+  absl::StatusOr<HttpResponse> response = absl::CancelledError("not forwarded");
+  if (paused && !before.terminal.has_value()) response = Forward(request);
+  LeaveInFlight();
+  if (!paused) return Ending::kClose;
   if (before.terminal.has_value()) return ApplyFault(fd, *before.terminal, nullptr, close_after);
 
-  absl::StatusOr<HttpResponse> response = Forward(request);
   if (!response.ok()) {
     if (response.status().code() == absl::StatusCode::kCancelled) return Ending::kClose;
     RecordUpstreamFailure();
@@ -415,6 +426,30 @@ FaultProxy::Ending FaultProxy::HandleExchange(int fd, const HttpRequest& request
     return Ending::kClose;
   }
   return close_after ? Ending::kClose : Ending::kKeepOpen;
+}
+
+void FaultProxy::SetMaxInFlight(int max_in_flight) {
+  absl::MutexLock lock(&admission_mu_);
+  max_in_flight_ = max_in_flight;
+}
+
+bool FaultProxy::AdmitInFlight() {
+  absl::MutexLock lock(&admission_mu_);
+  const uint64_t ticket = next_ticket_++;
+  auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(admission_mu_) {
+    return admission_closed_ ||
+           (ticket == now_serving_ && (max_in_flight_ <= 0 || in_flight_ < max_in_flight_));
+  };
+  admission_mu_.Await(absl::Condition(&my_turn));
+  ++now_serving_;
+  if (admission_closed_) return false;
+  ++in_flight_;
+  return true;
+}
+
+void FaultProxy::LeaveInFlight() {
+  absl::MutexLock lock(&admission_mu_);
+  --in_flight_;
 }
 
 FaultProxy::Ending FaultProxy::ApplyFault(int fd, const FaultRule& rule,
@@ -518,6 +553,17 @@ bool FaultProxy::AwaitStats(const std::function<bool(const FaultProxyStats&)>& p
 void FaultProxy::RecordRequest(const HttpRequest& request, EndpointKind endpoint) {
   absl::MutexLock lock(&stats_mu_);
   ++stats_.requests[{request.method, endpoint}];
+  ++total_requests_;
+}
+
+int64_t FaultProxy::RequestCount(EndpointKind endpoint) const {
+  absl::MutexLock lock(&stats_mu_);
+  return stats_.Requests(endpoint);
+}
+
+int64_t FaultProxy::TotalRequests() const {
+  absl::MutexLock lock(&stats_mu_);
+  return total_requests_;
 }
 
 void FaultProxy::RecordUpstream(const Endpoint& endpoint, int status) {

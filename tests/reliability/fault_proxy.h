@@ -42,6 +42,12 @@ struct FaultProxyOptions {
   // Seeds the draws of probabilities and delay ranges; 0 seeds from std::random_device.
   uint64_t seed = 0;
   HttpReader::Limits limits = {};
+  // At most this many requests are served at once (0: no limit); the others wait their turn in
+  // arrival order. A request holds its place through its before_forward delays and the
+  // forwarding, so with a delay rule the proxy behaves as a server with this many workers and
+  // that service time: a state manager of bounded capacity, for load tests. SetMaxInFlight
+  // changes it while the proxy runs.
+  int max_in_flight = 0;
 };
 
 // A fault-injecting HTTP/1.1 proxy on 127.0.0.1 between a client (the sidecar) and a server (the
@@ -86,8 +92,16 @@ class FaultProxy {
   absl::Status SetDown(bool down) ABSL_LOCKS_EXCLUDED(mu_);
   bool IsDown() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // See FaultProxyOptions::max_in_flight; requests already in flight are not interrupted.
+  void SetMaxInFlight(int max_in_flight) ABSL_LOCKS_EXCLUDED(admission_mu_);
+
   // A snapshot of the counters.
   FaultProxyStats Stats() const ABSL_LOCKS_EXCLUDED(stats_mu_);
+  // Requests received of one endpoint kind (all methods): Stats().Requests(endpoint) without
+  // copying the per-state maps, cheap enough to sample often.
+  int64_t RequestCount(EndpointKind endpoint) const ABSL_LOCKS_EXCLUDED(stats_mu_);
+  // Requests received in all.
+  int64_t TotalRequests() const ABSL_LOCKS_EXCLUDED(stats_mu_);
   // Blocks until `predicate` holds on the counters (it is evaluated under the counters' lock, on
   // the caller's thread and whenever they change; it must not call the proxy) or `timeout`
   // passes; returns whether it holds.
@@ -122,6 +136,10 @@ class FaultProxy {
   void AcceptLoop() ABSL_LOCKS_EXCLUDED(mu_);
   void ServeConnection(uint64_t id, int fd);
   Ending HandleExchange(int fd, const HttpRequest& request);
+  // Waits for a place (FIFO) when max_in_flight is set; false when the proxy stops meanwhile.
+  // Every request is counted, so that a limit set at run time holds for those in flight.
+  bool AdmitInFlight() ABSL_LOCKS_EXCLUDED(admission_mu_);
+  void LeaveInFlight() ABSL_LOCKS_EXCLUDED(admission_mu_);
   Ending ApplyFault(int fd, const FaultRule& rule, const HttpResponse* upstream_response,
                     bool close_after);
   absl::StatusOr<HttpResponse> Forward(const HttpRequest& request);
@@ -174,6 +192,15 @@ class FaultProxy {
 
   mutable absl::Mutex stats_mu_;
   FaultProxyStats stats_ ABSL_GUARDED_BY(stats_mu_);
+  int64_t total_requests_ ABSL_GUARDED_BY(stats_mu_) = 0;
+
+  // Admission for max_in_flight: tickets are served in the order they were drawn.
+  absl::Mutex admission_mu_;
+  int max_in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
+  uint64_t next_ticket_ ABSL_GUARDED_BY(admission_mu_) = 0;
+  uint64_t now_serving_ ABSL_GUARDED_BY(admission_mu_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(admission_mu_) = 0;
+  bool admission_closed_ ABSL_GUARDED_BY(admission_mu_) = false;
 
   absl::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;

@@ -174,6 +174,39 @@ TEST_F(FaultProxyTest, DelayHoldsTheRequestBeforeItIsForwarded) {
   EXPECT_EQ(proxy_->Stats().Faults(FaultKind::kDelay), 1);
 }
 
+TEST_F(FaultProxyTest, MaxInFlightQueuesRequestsBehindTheOneBeingServed) {
+  FaultProxyOptions options;
+  options.upstream_port = upstream_->port();
+  options.max_in_flight = 1;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FaultProxy> proxy, FaultProxy::Start(options));
+  // The first request is "served" for a minute: it holds the only place.
+  FaultRule slow = Rule(FaultKind::kDelay);
+  slow.delay = absl::Minutes(1);
+  slow.max_injections = 1;
+  ASSERT_OK(proxy->SetRules({slow}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawClient> first, RawClient::Connect(proxy->port()));
+  ASSERT_TRUE(first->Send("GET /first HTTP/1.1\r\nHost: proxy\r\n\r\n"));
+  ASSERT_TRUE(proxy->AwaitStats(
+      [](const FaultProxyStats& stats) { return stats.TotalFaults() == 1; }, kWait));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawClient> second, RawClient::Connect(proxy->port()));
+  ASSERT_TRUE(second->Send("GET /second HTTP/1.1\r\nHost: proxy\r\n\r\n"));
+  ASSERT_TRUE(proxy->AwaitStats(
+      [](const FaultProxyStats& stats) { return stats.Requests("GET", EndpointKind::kOther) == 2; },
+      kWait));
+  EXPECT_EQ(proxy->TotalRequests(), 2);
+
+  // Without the limit the second would be answered within a millisecond.
+  EXPECT_EQ(second->ReadResponse(absl::Milliseconds(500)), "");
+  EXPECT_EQ(upstream_->seen_count(), 0u);
+  // The first client gives up: its place goes to the second, which is forwarded and answered.
+  first.reset();
+  EXPECT_THAT(second->ReadResponse(kWait), HasSubstr("200 OK"));
+  const std::vector<TestUpstream::Seen> seen = upstream_->seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].path, "/second");
+  proxy->Stop();
+}
+
 TEST_F(FaultProxyTest, DelayRangeDrawsWithinItAfterForwarding) {
   FaultRule delay = Rule(FaultKind::kDelay, FaultPhase::kAfterForward);
   delay.delay = absl::Milliseconds(100);
