@@ -1,5 +1,6 @@
 #include "tests/fakes/fake_clock.h"
 
+#include <iterator>
 #include <vector>
 
 namespace exosphere::testing {
@@ -17,6 +18,7 @@ bool FakeClock::AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condit
     absl::MutexLock lock(&mu_);
     ++waiting_[&mu];
     ++waiter_count_;
+    deadlines_.insert(deadline);
   }
   // absl::Mutex re-evaluates a waiter's condition whenever the mutex is released, so Advance()
   // wakes us by briefly locking `mu` after moving the time.
@@ -27,6 +29,7 @@ bool FakeClock::AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condit
     absl::MutexLock lock(&mu_);
     if (--waiting_[&mu] == 0) waiting_.erase(&mu);
     --waiter_count_;
+    deadlines_.erase(deadlines_.find(deadline));
   }
   return satisfied;
 }
@@ -62,7 +65,10 @@ void FakeClock::WakeWaiters() {
 
 bool FakeClock::AwaitWaiters(int count, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiter_count_ >= count; };
+  auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const auto ahead = std::distance(deadlines_.upper_bound(now_), deadlines_.end());
+    return ahead >= count;
+  };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -25,8 +26,10 @@ class FakeClock final : public Clock {
   void Advance(absl::Duration duration);
   void SetNow(absl::Time time);
 
-  // Blocks the test (in real time, up to `timeout`) until `count` threads wait on this clock.
-  // Lets a test advance time only once the code under test is parked on a deadline.
+  // Blocks the test (in real time, up to `timeout`) until `count` threads wait on this clock
+  // with a deadline still ahead. Lets a test advance time only once the code under test is
+  // parked on a deadline; a waiter that an Advance() has released but that has not returned yet
+  // does not count, so "advance, then await the next park" cannot see the old wait.
   bool AwaitWaiters(int count, absl::Duration timeout = absl::Seconds(10)) const;
   int waiters() const;
 
@@ -38,6 +41,8 @@ class FakeClock final : public Clock {
   // Mutex of each blocked waiter and how many waiters block on it.
   mutable std::map<absl::Mutex*, int> waiting_ ABSL_GUARDED_BY(mu_);
   mutable int waiter_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // The deadline of each blocked waiter.
+  mutable std::multiset<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace exosphere::testing
