@@ -31,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 
 #include "bench/devserver_load.h"
+#include "bench/noop_worker.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
@@ -102,116 +103,14 @@ ProcessSample SampleProcess(pid_t pid) {
   return sample;
 }
 
-// A no-op worker on one NodeHost stream: answers every task at once with an empty output and
-// records how long each task took from the sidecar's claim reply to its arrival here.
-class NoopWorker {
- public:
-  NoopWorker(std::shared_ptr<grpc::Channel> channel, const std::string& ns, int slots)
-      : stub_(v1::NodeHost::NewStub(std::move(channel))), slots_(slots) {
-    stream_ = stub_->Connect(&context_);
-    v1::WorkerMessage hello;
-    hello.mutable_hello()->set_namespace_(ns);
-    hello.mutable_hello()->set_runtime_name("bench");
-    hello.mutable_hello()->set_slots(static_cast<uint32_t>(slots));
-    hello.mutable_hello()->set_worker_label("sidecar-bench");
-    v1::NodeDefinition& node = *hello.mutable_hello()->add_nodes();
-    node.set_name("BenchNode");
-    node.add_input_fields("n");
-    stream_->Write(hello);
-    // Paused until the measurement starts, so that preloading is not raced.
-    SetSlots(0);
-    reader_ = std::thread([this] { Read(); });
-  }
-  ~NoopWorker() {
-    stream_->WritesDone();
-    context_.TryCancel();
-    reader_.join();
-  }
-
-  void Start() { SetSlots(slots_); }
-  // From now on every result carries one output with a field of `bytes` characters (0: none).
-  void SetOutputBytes(int64_t bytes) {
-    absl::MutexLock lock(&mu_);
-    output_bytes_ = bytes;
-  }
-  void Pause() { SetSlots(0); }
-
-  bool AwaitRegistered(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&registered_), timeout);
-  }
-  int64_t answered() const {
-    absl::MutexLock lock(&mu_);
-    return answered_;
-  }
-  absl::Time last_answer() const {
-    absl::MutexLock lock(&mu_);
-    return last_answer_;
-  }
-  std::vector<double> latencies_ms() const {
-    absl::MutexLock lock(&mu_);
-    return latencies_ms_;
-  }
-  void Reset() {
-    absl::MutexLock lock(&mu_);
-    answered_ = 0;
-    latencies_ms_.clear();
-  }
-
- private:
-  void SetSlots(int slots) ABSL_LOCKS_EXCLUDED(write_mu_) {
-    v1::WorkerMessage message;
-    message.mutable_set_slots()->set_slots(static_cast<uint32_t>(slots));
-    absl::MutexLock lock(&write_mu_);
-    stream_->Write(message);
-  }
-
-  void Read() {
-    v1::SidecarMessage message;
-    v1::WorkerMessage result;
-    result.mutable_result()->mutable_executed()->add_outputs();
-    while (stream_->Read(&message)) {
-      if (message.has_registration() && message.registration().registered()) {
-        absl::MutexLock lock(&mu_);
-        registered_ = true;
-      }
-      if (!message.has_task()) continue;
-      const int64_t now_us = absl::ToUnixMicros(absl::Now());
-      result.mutable_result()->set_state_id(message.task().state_id());
-      {
-        absl::MutexLock lock(&mu_);
-        v1::Output& output = *result.mutable_result()->mutable_executed()->mutable_outputs(0);
-        if (output_bytes_ > 0) {
-          (*output.mutable_fields())["blob"] = std::string(static_cast<size_t>(output_bytes_), 'x');
-        } else {
-          output.mutable_fields()->clear();
-        }
-      }
-      {
-        absl::MutexLock lock(&write_mu_);
-        stream_->Write(result);
-      }
-      absl::MutexLock lock(&mu_);
-      latencies_ms_.push_back(
-          static_cast<double>(now_us - message.task().claimed_at_unix_micros()) / 1000.0);
-      ++answered_;
-      last_answer_ = absl::Now();
-    }
-  }
-
-  std::unique_ptr<v1::NodeHost::Stub> stub_;
-  const int slots_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerMessage, v1::SidecarMessage>> stream_;
-  absl::Mutex write_mu_;
-  mutable absl::Mutex mu_;
-  bool registered_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t answered_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Time last_answer_ ABSL_GUARDED_BY(mu_);
-  int64_t output_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
-  std::thread reader_;
-};
+NoopWorkerOptions WorkerOptions(const LoadTarget& target, int slots) {
+  NoopWorkerOptions options;
+  options.ns = target.namespace_name;
+  options.slots = slots;
+  options.node_name = target.node_name;
+  options.worker_label = "sidecar-bench";
+  return options;
+}
 
 std::string BinaryNextToThisOne(const std::string& name) {
   char self[4096];
@@ -313,7 +212,7 @@ absl::Status RunMemoryPhase(const std::string& socket, const LoadTarget& target,
         if (i % 100 == 0) {
           channels.push_back(grpc::CreateChannel(socket, grpc::InsecureChannelCredentials()));
         }
-        burst.push_back(std::make_unique<NoopWorker>(channels.back(), target.namespace_name, 1));
+        burst.push_back(std::make_unique<NoopWorker>(channels.back(), WorkerOptions(target, 1)));
       }
       for (auto& worker : burst) {
         if (!worker->AwaitRegistered(absl::Seconds(60))) {
@@ -453,8 +352,8 @@ int Run() {
   std::vector<std::unique_ptr<NoopWorker>> workers;
   for (int i = 0; i < absl::GetFlag(FLAGS_workers); ++i) {
     workers.push_back(std::make_unique<NoopWorker>(
-        grpc::CreateChannel(socket, grpc::InsecureChannelCredentials()), target.namespace_name,
-        absl::GetFlag(FLAGS_slots)));
+        grpc::CreateChannel(socket, grpc::InsecureChannelCredentials()),
+        WorkerOptions(target, absl::GetFlag(FLAGS_slots))));
   }
   for (auto& worker : workers) {
     if (!worker->AwaitRegistered(absl::Seconds(20))) return Fail("a worker was not registered");
