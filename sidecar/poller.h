@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -17,9 +18,11 @@
 namespace exosphere::sidecar {
 
 struct PollerOptions {
-  // The longest wait between polls while the state manager has nothing for us.
+  // The period of polls while the state manager has nothing for us: once the wait level has
+  // doubled up to it, each wait is drawn from [poll_interval, 1.2 x poll_interval].
   absl::Duration poll_interval = absl::Seconds(1);
-  // The first wait after an empty or partial poll; doubles per empty poll up to poll_interval.
+  // The wait after a partial round, and the first level after an empty one. Below
+  // poll_interval, waits are drawn from [level / 2, level].
   absl::Duration min_poll_delay = absl::Milliseconds(50);
   // Upper bound of one claim's batch_size.
   int max_batch = 16;
@@ -42,9 +45,18 @@ struct PollerStats {
 
 // Claims states of one namespace, on a thread of its own, only while workers have free slots:
 // each claim asks for at most the free capacity of the nodes it names (see PollGroup) and at
-// most max_batch. A full reply is followed by another claim at once; an empty one by a wait that
-// grows up to poll_interval; a failure by a jittered backoff. Claimed states go straight to the
-// ClaimTarget: there is no local queue. Thread-safe.
+// most max_batch. A full reply is followed by another claim at once, a partial one (the server
+// ran dry) by one after min_poll_delay. After an empty round the wait follows a level that
+// doubles from min_poll_delay up to poll_interval, where it stays; each wait is a jittered draw
+// below the level, or in [poll_interval, 1.2 x poll_interval] at the top, so an idle sidecar
+// sends at most one claim per interval and a fleet's claims do not fall in step. After an empty
+// round, the next one starts with a single probe claim naming the nodes of every group (batch:
+// the smallest group's capacity, so that whatever comes back fits), so an idle sidecar costs
+// the state manager one claim per interval however many node groups its workers form. A work
+// hint (OnLikelyWork) cuts a wait longer than min_poll_delay short for one claim outside the
+// pacing: the poller then resumes the wait it interrupted, deaf to hints, and the level does not
+// move. A failure waits a jittered backoff. Claimed states go straight to the ClaimTarget:
+// there is no local queue. Measured in a fleet: SCALING.md. Thread-safe.
 class Poller {
  public:
   using UnsentReports = std::function<uint64_t()>;
@@ -70,16 +82,25 @@ class Poller {
   enum class Round { kNoCapacity, kPartial, kEmpty, kError, kBackpressure };
 
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
-  Round PollRound() ABSL_LOCKS_EXCLUDED(mu_);
+  // One round of claims; `probe` first: one claim for every group at once (see the class).
+  // `claimed`: the states the round claimed.
+  Round PollRound(bool probe, int& claimed) ABSL_LOCKS_EXCLUDED(mu_);
+  // Claims for `node_names` and dispatches what came back; the number of states, or -1 when the
+  // claim failed.
+  int Claim(const std::vector<std::string>& node_names, int batch) ABSL_LOCKS_EXCLUDED(mu_);
+  // The wait after a round that did not fill a batch and claimed `claimed` states (see the
+  // class); moves idle_level_ (back to zero when it claimed any).
+  absl::Duration IdleWait(int claimed);
   struct Events {
     uint64_t capacity = 0;
     uint64_t work = 0;
   };
   Events SeenEvents() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Waits for `deadline` or until one of the selected kinds of event happened after `seen`;
-  // returns false when stopping. Events are counted, not flagged, so none is lost between the
-  // poll that found nothing to do and the start of the wait.
-  bool Wait(const Events& seen, absl::Time deadline, bool on_capacity, bool on_work)
+  enum class Woken { kDeadline, kEvent, kStopping };
+  // Waits for `deadline` or until one of the selected kinds of event happened after `seen`, and
+  // says which. Events are counted, not flagged, so none is lost between the poll that found
+  // nothing to do and the start of the wait.
+  Woken Wait(const Events& seen, absl::Time deadline, bool on_capacity, bool on_work)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::string ns_;
@@ -95,6 +116,9 @@ class Poller {
   uint64_t work_events_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   PollerStats stats_ ABSL_GUARDED_BY(mu_);
+  // Owned by the poller thread: the wait level (zero before the first wait) and its jitter.
+  absl::Duration idle_level_ = absl::ZeroDuration();
+  absl::BitGen random_;
   std::thread thread_;
 };
 

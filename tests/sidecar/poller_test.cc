@@ -130,9 +130,10 @@ TEST_F(PollerTest, EmptyPollsBackOffUpToThePollInterval) {
   target_.SetGroups({{{"echo"}, 10}});
   StartPoller();
   ASSERT_TRUE(client_.AwaitClaimCalls(1));
-  // Waits after empty polls: [25,50], [50,100], [100,200], [200,400], [400,800], [500,1000]...
-  const int floors_ms[] = {25, 50, 100, 200, 400, 500, 500};
-  const int ceilings_ms[] = {50, 100, 200, 400, 800, 1000, 1000};
+  // Waits after empty polls: [25,50], [50,100], [100,200], [200,400], [400,800], then at the
+  // interval: [1000,1200], so that an idle sidecar claims at most once a second.
+  const int floors_ms[] = {25, 50, 100, 200, 400, 1000, 1000};
+  const int ceilings_ms[] = {50, 100, 200, 400, 800, 1200, 1200};
   for (int i = 0; i < 7; ++i) {
     AwaitParked();
     clock_.Advance(absl::Milliseconds(floors_ms[i] - 1));
@@ -145,7 +146,36 @@ TEST_F(PollerTest, EmptyPollsBackOffUpToThePollInterval) {
   EXPECT_EQ(poller_->Stats().empty, 8u);
 }
 
-TEST_F(PollerTest, LikelyWorkCutsAnIdleWaitShortAndFoundWorkResetsTheBackoff) {
+TEST_F(PollerTest, ARoundThatFindsStatesPollsAgainAfterMinPollDelay) {
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  // Empty rounds: levels 50, 100, 200, 400 ms (waits of at most the level).
+  for (int i = 0; i < 3; ++i) {
+    AwaitParked();
+    clock_.Advance(absl::Milliseconds(50 << i));
+    ASSERT_TRUE(client_.AwaitClaimCalls(i + 2));
+  }
+  AwaitParked();
+  AddStates(1);
+  clock_.Advance(absl::Milliseconds(400));  // level 400: the fourth wait is over
+  ASSERT_TRUE(client_.AwaitClaimCalls(5));
+  // The server ran dry after one state: more are likely soon, so the next claim comes after
+  // min_poll_delay and an empty one then starts again from the lowest level.
+  AwaitParked();
+  clock_.Advance(absl::Milliseconds(49));
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 5u);
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(client_.AwaitClaimCalls(6));
+  AwaitParked();
+  clock_.Advance(absl::Milliseconds(50));
+  ASSERT_TRUE(client_.AwaitClaimCalls(7));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 1u);
+}
+
+TEST_F(PollerTest, LikelyWorkCutsASlowWaitShortOnce) {
   target_.SetGroups({{{"echo"}, 10}});
   StartPoller();
   ASSERT_TRUE(client_.AwaitClaimCalls(1));
@@ -154,17 +184,48 @@ TEST_F(PollerTest, LikelyWorkCutsAnIdleWaitShortAndFoundWorkResetsTheBackoff) {
     clock_.Advance(absl::Seconds(1));
     ASSERT_TRUE(client_.AwaitClaimCalls(i + 2));
   }
-  AddStates(3);
+  // Idle at the interval: a hint (a run triggered through the sidecar) claims at once.
+  AddStates(4);
   poller_->OnLikelyWork();
   ASSERT_TRUE(client_.AwaitClaimCalls(7));
   AwaitParked();
-  EXPECT_EQ(target_.dispatched().size(), 3u);
-  // A partial poll means the server ran dry: the next one comes after the shortest delay.
+  EXPECT_EQ(target_.dispatched().size(), 4u);
+  // A hinted claim is outside the pacing: the poller resumes the wait it cut short (drawn from
+  // [1000, 1200] ms at the last claim), and another hint does not cut it again, or every executed
+  // report would buy its sidecar a claim and the sidecars that happen to have work would take
+  // all of it.
+  poller_->OnLikelyWork();
   AwaitParked();
-  clock_.Advance(options_.min_poll_delay);
+  EXPECT_EQ(client_.claim_calls().size(), 7u);
+  clock_.Advance(absl::Milliseconds(1200));
   ASSERT_TRUE(client_.AwaitClaimCalls(8));
 }
 
+TEST_F(PollerTest, AHintThatFindsNothingResumesTheWaitItCutShort) {
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();  // level 50: hints do not wake so short a wait
+  poller_->OnLikelyWork();
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 1u);
+  clock_.Advance(absl::Milliseconds(50));
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));
+  AwaitParked();  // level 100: a wait in [50, 100] ms
+  // Every executed report hints at work; most create nothing. The hinted claim comes back empty,
+  // and the poller goes back to the wait it was in, deaf to more hints until it ends...
+  poller_->OnLikelyWork();
+  ASSERT_TRUE(client_.AwaitClaimCalls(3));
+  AwaitParked();
+  poller_->OnLikelyWork();
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 3u);
+  // ...instead of backing off further ([100, 200] ms) as after an empty poll of its own.
+  clock_.Advance(absl::Milliseconds(100));
+  ASSERT_TRUE(client_.AwaitClaimCalls(4));
+  AwaitParked();
+  EXPECT_EQ(poller_->Stats().empty, 4u);
+}
 TEST_F(PollerTest, FailedPollsBackOffWithJitterAndIgnoreWakeups) {
   client_.SetClaimHook([](const FakeStateManagerClient::ClaimCall&) {
     return absl::UnavailableError("connection refused");
@@ -213,6 +274,39 @@ TEST_F(PollerTest, AGroupThatRanDryDoesNotStopTheOthersInTheSameRound) {
   EXPECT_EQ(calls[1].node_names, std::vector<std::string>{"b"});
   EXPECT_EQ(calls[1].batch_size, 4);
   EXPECT_EQ(target_.dispatched().size(), 4u);
+}
+
+TEST_F(PollerTest, AfterAnEmptyRoundOneProbeClaimsForEveryGroup) {
+  target_.SetGroups({{{"a"}, 8}, {{"b", "c"}, 6}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));  // the first round asks group by group
+  AwaitParked();
+  clock_.Advance(absl::Milliseconds(50));
+  ASSERT_TRUE(client_.AwaitClaimCalls(3));
+  AwaitParked();
+  // Idle: one claim naming every node, as large as the smallest group can take.
+  std::vector<FakeStateManagerClient::ClaimCall> calls = client_.claim_calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].node_names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(calls[2].batch_size, 6);
+
+  // The probe comes back full (4 of a, 2 of c): the round goes on group by group with what
+  // capacity is left (4 each).
+  AddStates(4, "a");
+  AddStates(4, "c");
+  poller_->OnLikelyWork();
+  ASSERT_TRUE(client_.AwaitClaimCalls(6));
+  AwaitParked();
+  calls = client_.claim_calls();
+  ASSERT_EQ(calls.size(), 6u);
+  EXPECT_EQ(calls[3].node_names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(calls[3].batch_size, 6);
+  EXPECT_EQ(calls[4].node_names, std::vector<std::string>{"a"});
+  EXPECT_EQ(calls[4].batch_size, 4);
+  EXPECT_EQ(calls[5].node_names, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(calls[5].batch_size, 4);
+  EXPECT_EQ(target_.dispatched().size(), 8u);
+  EXPECT_EQ(poller_->Stats().claimed, 8u);
 }
 
 TEST_F(PollerTest, WithoutCapacityItNeverPolls) {
