@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -100,6 +101,12 @@ int Run() {
       return Fail(absl::StrCat("--pods: '", text, "' is not a fleet size in 1..1000"));
     }
     sizes.push_back(pods);
+  }
+  for (const auto& [name, rate] :
+       {std::pair<const char*, double>{"--steady-rate", absl::GetFlag(FLAGS_steady_rate)},
+        {"--saturation-rate", absl::GetFlag(FLAGS_saturation_rate)},
+        {"--restart-rate", absl::GetFlag(FLAGS_restart_rate)}}) {
+    if (!(rate > 0)) return Fail(absl::StrCat(name, " must be more than 0 runs per second"));
   }
   for (int pods : sizes) {
     FleetOptions options;
