@@ -12,11 +12,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +34,7 @@
 #include "common/log.h"
 #include "exosphere/sidecar/v1/node_host.grpc.pb.h"
 #include "harness/child_process.h"
+#include "harness/process_sample.h"
 #include "harness/prometheus_samples.h"
 #include "harness/scratch_dir.h"
 
@@ -70,38 +69,8 @@ namespace exosphere::bench {
 namespace {
 
 namespace v1 = sidecar::v1;
-
-struct ProcessSample {
-  double cpu_seconds = 0;  // user + system
-  int64_t rss_kib = 0;
-  int64_t peak_rss_kib = 0;
-};
-
-ProcessSample SampleProcess(pid_t pid) {
-  ProcessSample sample;
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  std::istringstream fields(content.substr(content.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int index = 3; fields >> field; ++index) {
-    if (index == 14) utime = std::stol(field);
-    if (index == 15) {
-      stime = std::stol(field);
-      break;
-    }
-  }
-  sample.cpu_seconds =
-      static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) sample.rss_kib = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) sample.peak_rss_kib = std::stol(line.substr(6));
-  }
-  return sample;
-}
+using harness::ProcessSample;
+using harness::SampleProcess;
 
 NoopWorkerOptions WorkerOptions(const LoadTarget& target, int slots) {
   NoopWorkerOptions options;

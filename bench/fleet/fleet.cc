@@ -1,10 +1,7 @@
 #include "bench/fleet/fleet.h"
 
 #include <signal.h>
-#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -48,36 +45,6 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(std::vector<std::string> ar
 }
 
 }  // namespace
-
-ProcessUsage ReadProcessUsage(pid_t pid) {
-  ProcessUsage usage;
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  if (std::getline(stat, line)) {
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    std::istringstream rest(line.substr(line.rfind(')') + 2));
-    std::string field;
-    int64_t utime = 0;
-    int64_t stime = 0;
-    for (int index = 3; rest >> field; ++index) {
-      if (index == 14) (void)absl::SimpleAtoi(field, &utime);
-      if (index == 15) {
-        (void)absl::SimpleAtoi(field, &stime);
-        break;
-      }
-    }
-    const int64_t ticks = sysconf(_SC_CLK_TCK);
-    usage.cpu = absl::Seconds(static_cast<double>(utime + stime) / static_cast<double>(ticks));
-  }
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmRSS:")) {
-      std::istringstream value(line.substr(6));
-      value >> usage.rss_kib;
-    }
-  }
-  return usage;
-}
 
 Fleet::Fleet(FleetOptions options) : options_(std::move(options)), ledger_(options_.pods) {}
 
@@ -246,12 +213,13 @@ absl::StatusOr<int64_t> Fleet::TriggerAtRate(double per_second, absl::Duration d
   return triggered;
 }
 
-ProcessUsage Fleet::SidecarsUsage() const {
-  ProcessUsage total;
+harness::ProcessSample Fleet::SidecarsUsage() const {
+  harness::ProcessSample total;
   for (const auto& sidecar : sidecars_) {
-    const ProcessUsage usage = ReadProcessUsage(sidecar->pid());
-    total.cpu += usage.cpu;
+    const harness::ProcessSample usage = harness::SampleProcess(sidecar->pid());
+    total.cpu_seconds += usage.cpu_seconds;
     total.rss_kib += usage.rss_kib;
+    total.peak_rss_kib += usage.peak_rss_kib;
   }
   return total;
 }
@@ -263,6 +231,8 @@ int64_t Fleet::SidecarLogLines() const {
   return lines;
 }
 
-ProcessUsage Fleet::DevserverUsage() const { return ReadProcessUsage(devserver_->pid()); }
+harness::ProcessSample Fleet::DevserverUsage() const {
+  return harness::SampleProcess(devserver_->pid());
+}
 
 }  // namespace exosphere::bench

@@ -14,6 +14,7 @@
 #include "bench/fleet/task_ledger.h"
 #include "bench/noop_worker.h"
 #include "harness/child_process.h"
+#include "harness/process_sample.h"
 #include "harness/scratch_dir.h"
 #include "sidecar/curl_http_client.h"
 #include "sidecar/rest_state_manager_client.h"
@@ -36,13 +37,6 @@ struct FleetOptions {
   bool echo_sidecar_logs = false;
   absl::Duration start_timeout = absl::Seconds(60);
 };
-
-// CPU and memory of a process, from /proc.
-struct ProcessUsage {
-  absl::Duration cpu;  // user + system, since it started
-  int64_t rss_kib = 0;
-};
-ProcessUsage ReadProcessUsage(pid_t pid);
 
 // One state manager and N pods on loopback, for bench/fleet:
 //
@@ -77,8 +71,8 @@ class Fleet {
   int64_t runs_triggered() const { return runs_triggered_.load(); }
 
   // CPU and RSS summed over the sidecars, and of the devserver.
-  ProcessUsage SidecarsUsage() const;
-  ProcessUsage DevserverUsage() const;
+  harness::ProcessSample SidecarsUsage() const;
+  harness::ProcessSample DevserverUsage() const;
   // Lines the sidecars logged so far; they run at --log_level=warn, so each is a warning or an
   // error (a failed poll or report, a refused request).
   int64_t SidecarLogLines() const;

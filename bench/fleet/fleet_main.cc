@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
@@ -60,7 +61,7 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-absl::StatusOr<std::string> RunScenario(const std::string& name, Fleet& fleet) {
+absl::StatusOr<ScenarioResult> RunScenario(const std::string& name, Fleet& fleet) {
   if (name == "idle") {
     IdleOptions options;
     options.settle = absl::Seconds(absl::GetFlag(FLAGS_idle_settle_s));
@@ -108,6 +109,7 @@ int Run() {
         {"--restart-rate", absl::GetFlag(FLAGS_restart_rate)}}) {
     if (!(rate > 0)) return Fail(absl::StrCat(name, " must be more than 0 runs per second"));
   }
+  std::vector<std::string> unclean;
   for (int pods : sizes) {
     FleetOptions options;
     options.pods = pods;
@@ -137,11 +139,16 @@ int Run() {
           return Fail(std::string(set.message()));
         }
       }
-      absl::StatusOr<std::string> line = RunScenario(scenario, **fleet);
-      if (!line.ok()) return Fail(std::string(line.status().message()));
-      std::printf("%s latency_ms=%lld\n", line->c_str(), static_cast<long long>(latency_ms));
+      absl::StatusOr<ScenarioResult> result = RunScenario(scenario, **fleet);
+      if (!result.ok()) return Fail(std::string(result.status().message()));
+      std::printf("%s latency_ms=%lld\n", result->line.c_str(), static_cast<long long>(latency_ms));
+      if (!result->clean) unclean.push_back(absl::StrCat(scenario, " with ", pods, " pods"));
       std::fflush(stdout);
     }
+  }
+  // The numbers are read, not asserted; a lost or duplicated state is a defect, whatever the load.
+  if (!unclean.empty()) {
+    return Fail(absl::StrCat("states lost or run twice in: ", absl::StrJoin(unclean, ", ")));
   }
   return 0;
 }

@@ -1,7 +1,9 @@
 #include "bench/fleet/scenarios.h"
 
 #include <algorithm>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +56,9 @@ Outcome AwaitOutcome(Fleet& fleet, const ReportBaseline& baseline, int64_t trigg
   const int64_t applied = stats.TotalApplied(EndpointKind::kExecuted) - baseline.applied_executed;
   outcome.executed = ran.distinct_states;
   outcome.lost = std::max<int64_t>(0, triggered - std::min(applied, ran.distinct_states));
+  outcome.stranded_by_lost_reply =
+      static_cast<int64_t>(stats.StatesWithUndeliveredClaims().size()) -
+      baseline.undelivered_claims;
   outcome.duplicates =
       ran.duplicate_states + (static_cast<int64_t>(stats.StatesWithDuplicateExecuted().size()) -
                               baseline.duplicate_executed);
@@ -61,9 +66,10 @@ Outcome AwaitOutcome(Fleet& fleet, const ReportBaseline& baseline, int64_t trigg
 }
 
 std::string OutcomeFields(const Outcome& outcome) {
-  return absl::StrFormat("triggered=%d executed=%d lost=%d duplicates=%d drained_s=%.2f",
-                         outcome.triggered, outcome.executed, outcome.lost, outcome.duplicates,
-                         absl::ToDoubleSeconds(outcome.drained));
+  return absl::StrFormat(
+      "triggered=%d executed=%d lost=%d stranded_by_lost_reply=%d duplicates=%d drained_s=%.2f",
+      outcome.triggered, outcome.executed, outcome.lost, outcome.stranded_by_lost_reply,
+      outcome.duplicates, absl::ToDoubleSeconds(outcome.drained));
 }
 
 std::string PickupFields(const TaskLedger::Summary& ran) {
@@ -76,10 +82,10 @@ std::string PickupFields(const TaskLedger::Summary& ran) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RunIdle(Fleet& fleet, const IdleOptions& options) {
+absl::StatusOr<ScenarioResult> RunIdle(Fleet& fleet, const IdleOptions& options) {
   absl::SleepFor(options.settle);
-  const ProcessUsage sidecars_before = fleet.SidecarsUsage();
-  const ProcessUsage devserver_before = fleet.DevserverUsage();
+  const harness::ProcessSample sidecars_before = fleet.SidecarsUsage();
+  const harness::ProcessSample devserver_before = fleet.DevserverUsage();
   const int64_t claims_before = fleet.proxy().RequestCount(EndpointKind::kEnqueue);
   const int64_t requests_before = fleet.proxy().TotalRequests();
   const absl::Time start = absl::Now();
@@ -88,25 +94,26 @@ absl::StatusOr<std::string> RunIdle(Fleet& fleet, const IdleOptions& options) {
   const double claims =
       static_cast<double>(fleet.proxy().RequestCount(EndpointKind::kEnqueue) - claims_before);
   const double requests = static_cast<double>(fleet.proxy().TotalRequests() - requests_before);
-  const ProcessUsage sidecars = fleet.SidecarsUsage();
-  const ProcessUsage devserver = fleet.DevserverUsage();
+  const harness::ProcessSample sidecars = fleet.SidecarsUsage();
+  const harness::ProcessSample devserver = fleet.DevserverUsage();
   const double pods = fleet.pods();
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "fleet_idle pods=%d after_s=%.0f window_s=%.1f claims_per_s=%.2f "
       "claims_per_s_per_pod=%.3f requests_per_s=%.2f sidecar_cpu_ms_per_s=%.3f "
       "sidecar_rss_mib=%.1f devserver_cpu_pct=%.2f",
       fleet.pods(), absl::ToDoubleSeconds(options.settle), seconds, claims / seconds,
       claims / seconds / pods, requests / seconds,
-      absl::ToDoubleMilliseconds(sidecars.cpu - sidecars_before.cpu) / seconds / pods,
+      1000.0 * (sidecars.cpu_seconds - sidecars_before.cpu_seconds) / seconds / pods,
       static_cast<double>(sidecars.rss_kib) / 1024.0 / pods,
-      100.0 * absl::ToDoubleSeconds(devserver.cpu - devserver_before.cpu) / seconds);
+      100.0 * (devserver.cpu_seconds - devserver_before.cpu_seconds) / seconds);
+  return ScenarioResult{std::move(line), true};
 }
 
-absl::StatusOr<std::string> RunSteady(Fleet& fleet, const SteadyOptions& options) {
+absl::StatusOr<ScenarioResult> RunSteady(Fleet& fleet, const SteadyOptions& options) {
   fleet.ledger().Reset();
   const ReportBaseline baseline = TakeBaseline(fleet.proxy());
   RequestSampler sampler(fleet.proxy(), kSamplePeriod);
-  const ProcessUsage sidecars_before = fleet.SidecarsUsage();
+  const harness::ProcessSample sidecars_before = fleet.SidecarsUsage();
   const absl::Time start = absl::Now();
   absl::StatusOr<int64_t> triggered =
       fleet.TriggerAtRate(options.runs_per_second, options.duration);
@@ -117,18 +124,18 @@ absl::StatusOr<std::string> RunSteady(Fleet& fleet, const SteadyOptions& options
   const RequestSampler::Counts counts = sampler.Between(start, absl::Now());
   const double seconds = absl::ToDoubleSeconds(arrivals_ended - start);
   const double states = std::max<double>(1, static_cast<double>(outcome.executed));
-  const ProcessUsage sidecars = fleet.SidecarsUsage();
-  return absl::StrFormat(
+  const harness::ProcessSample sidecars = fleet.SidecarsUsage();
+  std::string line = absl::StrFormat(
       "fleet_steady pods=%d rate=%.0f seconds=%.1f states_per_s=%.1f %s requests_per_state=%.2f "
       "claims_per_state=%.2f sidecar_cpu_us_per_state=%.1f %s",
       fleet.pods(), options.runs_per_second, seconds,
       static_cast<double>(outcome.executed) / seconds, PickupFields(ran),
       static_cast<double>(counts.requests) / states, static_cast<double>(counts.claims) / states,
-      absl::ToDoubleMicroseconds(sidecars.cpu - sidecars_before.cpu) / states,
-      OutcomeFields(outcome));
+      1e6 * (sidecars.cpu_seconds - sidecars_before.cpu_seconds) / states, OutcomeFields(outcome));
+  return ScenarioResult{std::move(line), outcome.Clean()};
 }
 
-absl::StatusOr<std::string> RunSaturation(Fleet& fleet, const SaturationOptions& options) {
+absl::StatusOr<ScenarioResult> RunSaturation(Fleet& fleet, const SaturationOptions& options) {
   fleet.ledger().Reset();
   const ReportBaseline baseline = TakeBaseline(fleet.proxy());
   // The server: `server_workers` requests at once, each taking `service_time`.
@@ -159,7 +166,7 @@ absl::StatusOr<std::string> RunSaturation(Fleet& fleet, const SaturationOptions&
   const TaskLedger::Summary ran = fleet.ledger().Summarize();
   const double seconds = absl::ToDoubleSeconds(arrivals_ended - start);
   const double capacity = options.server_workers / absl::ToDoubleSeconds(options.service_time);
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "fleet_saturation pods=%d rate=%.0f seconds=%.1f server_capacity_rps=%.0f "
       "requests_per_s=%.1f peak_requests_per_s=%d claims_per_s=%.1f started_per_s=%.1f "
       "states_per_s=%.1f sidecar_warnings=%d %s %s",
@@ -169,9 +176,10 @@ absl::StatusOr<std::string> RunSaturation(Fleet& fleet, const SaturationOptions&
       static_cast<double>(started_in_window) / seconds,
       static_cast<double>(applied_in_window) / seconds, warnings, PickupFields(ran),
       OutcomeFields(outcome));
+  return ScenarioResult{std::move(line), outcome.Clean()};
 }
 
-absl::StatusOr<std::string> RunRestart(Fleet& fleet, const RestartOptions& options) {
+absl::StatusOr<ScenarioResult> RunRestart(Fleet& fleet, const RestartOptions& options) {
   fleet.ledger().Reset();
   const ReportBaseline baseline = TakeBaseline(fleet.proxy());
   RequestSampler sampler(fleet.proxy(), kSamplePeriod);
@@ -227,7 +235,7 @@ absl::StatusOr<std::string> RunRestart(Fleet& fleet, const RestartOptions& optio
     return t == absl::InfiniteFuture() ? -1.0 : absl::ToDoubleSeconds(t - came_back);
   };
   const TaskLedger::Summary ran = fleet.ledger().Summarize();
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "fleet_restart pods=%d rate=%.0f down_s=%.0f states_per_s_before=%.1f "
       "requests_while_down=%d backlog=%d requests_first_s_after=%d claims_first_s_after=%d "
       "peak_requests_per_100ms=%d first_task_after_s=%.2f backlog_cleared_after_s=%.2f "
@@ -237,6 +245,7 @@ absl::StatusOr<std::string> RunRestart(Fleet& fleet, const RestartOptions& optio
       first_second.requests, first_second.claims, peak_100ms, seconds_after(first_task),
       seconds_after(backlog_cleared), seconds_after(all_pods), peak_tasks_per_100ms * 10,
       ran.pickup_p99_ms, ran.pickup_max_ms, OutcomeFields(outcome));
+  return ScenarioResult{std::move(line), outcome.Clean()};
 }
 
 }  // namespace exosphere::bench
