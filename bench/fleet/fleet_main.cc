@@ -3,6 +3,7 @@
 // runs the idle, steady, saturation and restart scenarios, printing one parseable line each.
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,34 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// The lines of one scenario (one per fleet size) as a Markdown table: a column per key.
+void PrintTable(const std::string& scenario, const std::vector<std::string>& lines) {
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  for (const std::string& line : lines) {
+    std::vector<std::pair<std::string, std::string>> row;
+    for (absl::string_view field : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+      const size_t equals = field.find('=');
+      if (equals == absl::string_view::npos) continue;  // the line's name
+      row.emplace_back(std::string(field.substr(0, equals)), std::string(field.substr(equals + 1)));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty() || rows.front().empty()) return;
+  std::vector<std::string> header;
+  std::vector<std::string> rule;
+  for (const auto& [key, value] : rows.front()) {
+    header.push_back(key);
+    rule.push_back("---");
+  }
+  std::printf("\n%s\n| %s |\n| %s |\n", scenario.c_str(), absl::StrJoin(header, " | ").c_str(),
+              absl::StrJoin(rule, " | ").c_str());
+  for (const auto& row : rows) {
+    std::vector<std::string> cells;
+    for (const auto& [key, value] : row) cells.push_back(value);
+    std::printf("| %s |\n", absl::StrJoin(cells, " | ").c_str());
+  }
+}
+
 absl::StatusOr<ScenarioResult> RunScenario(const std::string& name, Fleet& fleet) {
   if (name == "idle") {
     IdleOptions options;
@@ -110,6 +139,7 @@ int Run() {
     if (!(rate > 0)) return Fail(absl::StrCat(name, " must be more than 0 runs per second"));
   }
   std::vector<std::string> unclean;
+  std::map<std::string, std::vector<std::string>> lines_by_scenario;
   for (int pods : sizes) {
     FleetOptions options;
     options.pods = pods;
@@ -141,10 +171,16 @@ int Run() {
       }
       absl::StatusOr<ScenarioResult> result = RunScenario(scenario, **fleet);
       if (!result.ok()) return Fail(std::string(result.status().message()));
-      std::printf("%s latency_ms=%lld\n", result->line.c_str(), static_cast<long long>(latency_ms));
+      const std::string line = absl::StrCat(result->line, " latency_ms=", latency_ms);
+      std::printf("%s\n", line.c_str());
+      lines_by_scenario[scenario].push_back(line);
       if (!result->clean) unclean.push_back(absl::StrCat(scenario, " with ", pods, " pods"));
       std::fflush(stdout);
     }
+  }
+  // Once every fleet ran: a table per scenario, a row per fleet size.
+  for (const std::string& scenario : absl::GetFlag(FLAGS_scenarios)) {
+    PrintTable(scenario, lines_by_scenario[scenario]);
   }
   // The numbers are read, not asserted; a lost or duplicated state is a defect, whatever the load.
   if (!unclean.empty()) {
