@@ -174,14 +174,13 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   router_options.max_report_bytes = config_.max_report_bytes;
   router_ = std::make_unique<TaskRouter>(router_options, *scheduler_, *reporter_, *secrets_,
                                          capacity_forwarder_, *registrar_, &metrics_);
-  claim_target_ = std::make_unique<TaskRouterClaimTarget>(*router_);
   PollerOptions poller_options;
   poller_options.poll_interval = config_.poll_interval;
   poller_options.min_poll_delay = std::min(absl::Milliseconds(50), config_.poll_interval);
   poller_options.max_batch = config_.max_batch;
   poller_options.max_unsent_reports = config_.max_unsent_reports;
   pollers_ = std::make_unique<PollerSet>(
-      *claim_target_, *state_manager_, *clock_, poller_options,
+      *router_, *state_manager_, *clock_, poller_options,
       [this] { return reporter_->unsent(); }, journal_.get());
   capacity_forwarder_.pollers = pollers_.get();
 

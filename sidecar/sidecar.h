@@ -113,7 +113,6 @@ class Sidecar {
   std::unique_ptr<Registrar> registrar_;
   CapacityForwarder capacity_forwarder_;
   std::unique_ptr<TaskRouter> router_;
-  std::unique_ptr<TaskRouterClaimTarget> claim_target_;
   std::unique_ptr<PollerSet> pollers_;
   std::unique_ptr<NodeHostService> node_host_;
   std::unique_ptr<GraphsService> graphs_;

@@ -20,22 +20,6 @@ void Gauge(std::string& out, absl::string_view name, absl::string_view help, dou
 
 }  // namespace
 
-absl::string_view OutcomeName(SidecarMetrics::Outcome outcome) {
-  switch (outcome) {
-    case SidecarMetrics::Outcome::kExecuted:
-      return "executed";
-    case SidecarMetrics::Outcome::kErrored:
-      return "errored";
-    case SidecarMetrics::Outcome::kPruned:
-      return "pruned";
-    case SidecarMetrics::Outcome::kRequeued:
-      return "requeued";
-    case SidecarMetrics::Outcome::kHandedBack:
-      return "handed_back";
-  }
-  return "errored";
-}
-
 SidecarMetrics::SidecarMetrics()
     : dispatched_("exosphere_sidecar_states_dispatched_total",
                   "States sent to a worker (a re-dispatch after a lost worker counts again).",

@@ -12,6 +12,7 @@
 #include "sidecar/poller.h"
 #include "sidecar/prometheus.h"
 #include "sidecar/reporter.h"
+#include "sidecar/task_outcome.h"
 #include "sidecar/task_router.h"
 
 namespace exosphere::sidecar {
@@ -22,7 +23,7 @@ namespace exosphere::sidecar {
 // names the server sent that nobody serves), endpoint and status class: never ids. Thread-safe.
 class SidecarMetrics {
  public:
-  enum class Outcome { kExecuted, kErrored, kPruned, kRequeued, kHandedBack };
+  using Outcome = TaskOutcome;
 
   SidecarMetrics();
 
@@ -60,8 +61,6 @@ class SidecarMetrics {
   prometheus::HistogramFamily task_duration_;
   prometheus::HistogramFamily request_duration_;
 };
-
-absl::string_view OutcomeName(SidecarMetrics::Outcome outcome);
 
 }  // namespace exosphere::sidecar
 
