@@ -76,6 +76,15 @@ absl::Status WriteAll(int fd, const std::string& data, const std::string& path) 
   return absl::OkStatus();
 }
 
+// Renaming a file is durable only once its directory is synced.
+void SyncDirectory(const std::string& dir) {
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -100,6 +109,18 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 }  // namespace
 
+class Journal::File {
+ public:
+  explicit File(int fd) : fd_(fd) {}
+  ~File() { ::close(fd_); }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  const int fd_;
+};
+
 absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, Clock& clock) {
   if (::mkdir(options.dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return SystemError("cannot create the journal directory", options.dir);
@@ -118,10 +139,10 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, C
   {
     absl::MutexLock lock(&journal->mu_);
     EXO_RETURN_IF_ERROR(journal->ReplayLocked(contents));
-    // Start from a file that holds exactly the live entries.
-    EXO_RETURN_IF_ERROR(journal->CompactLocked());
   }
-  journal->sync_thread_ = std::thread([raw = journal.get()] { raw->SyncLoop(); });
+  // Start from a file that holds exactly the live entries.
+  EXO_RETURN_IF_ERROR(journal->Compact());
+  journal->thread_ = std::thread([raw = journal.get()] { raw->Run(); });
   return journal;
 }
 
@@ -136,12 +157,10 @@ Journal::~Journal() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (sync_thread_.joinable()) sync_thread_.join();
+  if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&mu_);
-  if (fd_ >= 0) {
-    ::fdatasync(fd_);
-    ::close(fd_);
-  }
+  if (file_ != nullptr) ::fdatasync(file_->fd());
+  file_.reset();
   ::close(lock_fd_);
 }
 
@@ -211,110 +230,174 @@ std::vector<Journal::Entry> Journal::TakeRecovered() {
 void Journal::RecordClaimed(absl::string_view ns, const std::vector<ClaimedState>& states) {
   std::string lines;
   for (const ClaimedState& state : states) lines += ClaimedLine(ns, state.state_id);
-  absl::MutexLock lock(&mu_);
-  for (const ClaimedState& state : states) {
-    Live& entry = live_[state.state_id];
-    entry.ns = std::string(ns);
-    entry.order = next_order_++;
+  std::shared_ptr<File> file;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const ClaimedState& state : states) {
+      Live& entry = live_[state.state_id];
+      entry.ns = std::string(ns);
+      entry.order = next_order_++;
+    }
+    file = PrepareAppendLocked(lines);
   }
-  AppendLocked(lines);
+  Write(file, lines);
 }
 
 void Journal::RecordResult(absl::string_view ns, const Report& report) {
   const std::string line = ResultLine(ns, report);
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = live_.try_emplace(report.state_id);
-  if (inserted) it->second.order = next_order_++;
-  it->second.ns = std::string(ns);
-  it->second.report = report;
-  AppendLocked(line);
+  std::shared_ptr<File> file;
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = live_.try_emplace(report.state_id);
+    if (inserted) it->second.order = next_order_++;
+    it->second.ns = std::string(ns);
+    it->second.report = report;
+    file = PrepareAppendLocked(line);
+  }
+  Write(file, line);
 }
 
 void Journal::RecordDone(absl::string_view state_id) {
   const std::string line = Line({{"t", "done"}, {"id", std::string(state_id)}});
-  absl::MutexLock lock(&mu_);
-  live_.erase(state_id);
-  AppendLocked(line);
-  if (file_bytes_ > options_.compact_bytes) {
-    if (absl::Status compacted = CompactLocked(); !compacted.ok()) {
-      ++write_errors_;
-      EXO_LOG(kError, "journal_compaction_failed", std::string(compacted.message()));
-    }
+  std::shared_ptr<File> file;
+  {
+    absl::MutexLock lock(&mu_);
+    live_.erase(state_id);
+    file = PrepareAppendLocked(line);
+    // The journal's thread compacts; the caller does not wait for it.
+    if (file_bytes_ > options_.compact_bytes && !compacting_) compact_wanted_ = true;
   }
+  Write(file, line);
 }
 
-void Journal::AppendLocked(const std::string& lines) {
-  if (fd_ < 0) return;
-  if (absl::Status written = WriteAll(fd_, lines, path_); !written.ok()) {
+std::shared_ptr<Journal::File> Journal::PrepareAppendLocked(const std::string& lines) {
+  if (compacting_) tail_ += lines;
+  file_bytes_ += lines.size();
+  return file_;
+}
+
+void Journal::Write(const std::shared_ptr<File>& file, const std::string& lines) {
+  if (file == nullptr) return;
+  // O_APPEND: concurrent writers never overwrite each other's lines. A record is written before
+  // its Record* call returns, so a state's later records follow its earlier ones in the file.
+  if (absl::Status written = WriteAll(file->fd(), lines, path_); !written.ok()) {
     // Keep serving: the states are still reported, only crash recovery is weakened.
     if (write_errors_++ == 0) {
       EXO_LOG(kError, "journal_write_failed", std::string(written.message()));
     }
     return;
   }
-  file_bytes_ += lines.size();
   dirty_ = true;
 }
 
-absl::Status Journal::CompactLocked() {
-  const std::string temp = path_ + ".tmp";
-  std::vector<std::pair<uint64_t, std::string>> lines;
-  for (const auto& [id, live] : live_) {
-    lines.emplace_back(live.order, live.report.has_value() ? ResultLine(live.ns, *live.report)
-                                                           : ClaimedLine(live.ns, id));
+absl::Status Journal::Compact() {
+  // Copied under the lock, serialized outside it: copying is much cheaper than JSON.
+  std::vector<std::pair<uint64_t, Entry>> snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    compact_wanted_ = false;
+    compacting_ = true;
+    tail_.clear();
+    snapshot.reserve(live_.size());
+    for (const auto& [id, live] : live_)
+      snapshot.push_back({live.order, {live.ns, id, live.report}});
   }
-  std::sort(lines.begin(), lines.end());
+  std::sort(snapshot.begin(), snapshot.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string contents;
-  for (const auto& [order, line] : lines) contents += line;
+  for (const auto& [order, entry] : snapshot) {
+    contents += entry.report.has_value() ? ResultLine(entry.ns, *entry.report)
+                                         : ClaimedLine(entry.ns, entry.state_id);
+  }
+  snapshot.clear();
+  auto abandon = [this](absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    compacting_ = false;
+    tail_.clear();
+    return status;
+  };
+  if (options_.compaction_hook) options_.compaction_hook();
 
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return SystemError("cannot create", temp);
+  const std::string temp = path_ + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return abandon(SystemError("cannot create", temp));
+  auto file = std::make_shared<File>(fd);
   absl::Status written = WriteAll(fd, contents, temp);
   if (written.ok() && ::fdatasync(fd) != 0) written = SystemError("cannot sync", temp);
-  ::close(fd);
-  if (!written.ok()) return written;
-  if (::rename(temp.c_str(), path_.c_str()) != 0) return SystemError("cannot rename", temp);
-  // The rename itself must reach the disk before the old file's data is relied on as gone.
-  const int dir_fd = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
+  if (!written.ok()) return abandon(written);
+  uint64_t file_bytes = contents.size();
+  // Catch up with what was appended meanwhile, a round at a time with no lock held, until a
+  // look under the lock finds nothing new; then swap the files in that same critical section.
+  constexpr int kCatchUpRounds = 8;
+  for (int round = 0;; ++round) {
+    std::string tail;
+    {
+      absl::MutexLock lock(&mu_);
+      if (tail_.empty() || round == kCatchUpRounds) {
+        // Rarely reached with a tail left (a flood of records): those few lines are written
+        // here, so that no record misses the new file.
+        if (!tail_.empty()) {
+          written = WriteAll(fd, tail_, temp);
+          file_bytes += tail_.size();
+        }
+        if (written.ok() && ::rename(temp.c_str(), path_.c_str()) != 0) {
+          written = SystemError("cannot rename", temp);
+        }
+        compacting_ = false;
+        tail_.clear();
+        if (!written.ok()) return written;
+        file_ = std::move(file);
+        file_bytes_ = file_bytes;
+        ++compactions_;
+        break;
+      }
+      tail.swap(tail_);
+    }
+    written = WriteAll(fd, tail, temp);
+    if (!written.ok()) return abandon(written);
+    file_bytes += tail.size();
   }
-  const int append_fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (append_fd < 0) return SystemError("cannot open", path_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = append_fd;
-  file_bytes_ = contents.size();
-  dirty_ = false;
-  ++compactions_;
+  dirty_ = true;
+  // The rename itself must reach the disk before the old file's data is relied on as gone.
+  SyncDirectory(options_.dir);
   return absl::OkStatus();
 }
 
-void Journal::SyncLoop() {
+void Journal::Run() {
   while (true) {
-    int fd = -1;
+    bool compact = false;
+    std::shared_ptr<File> file;
     {
       absl::MutexLock lock(&mu_);
-      auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-      clock_.AwaitWithDeadline(mu_, absl::Condition(&stop), clock_.Now() + options_.sync_interval);
+      auto woken = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || compact_wanted_; };
+      clock_.AwaitWithDeadline(mu_, absl::Condition(&woken), clock_.Now() + options_.sync_interval);
       if (stopping_) return;
-      // Sync a duplicate outside the lock: appends (on the router's and reporter's threads) must
-      // not wait for the disk. It covers everything written before this point.
-      if (dirty_ && fd_ >= 0) {
-        fd = ::dup(fd_);
-        dirty_ = false;
+      compact = compact_wanted_;
+      file = file_;
+    }
+    if (compact) {
+      if (absl::Status compacted = Compact(); !compacted.ok()) {
+        ++write_errors_;
+        EXO_LOG(kError, "journal_compaction_failed", std::string(compacted.message()));
       }
+      continue;
     }
-    if (fd >= 0) {
-      ::fdatasync(fd);
-      ::close(fd);
-    }
+    // Covers every write that completed before the flag was cleared.
+    if (file != nullptr && dirty_.exchange(false)) ::fdatasync(file->fd());
   }
+}
+
+bool Journal::AwaitCompacted(absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto done = [this]()
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !compact_wanted_ && !compacting_; };
+  return clock_.AwaitWithDeadline(mu_, absl::Condition(&done), deadline);
 }
 
 JournalStats Journal::Stats() const {
   absl::MutexLock lock(&mu_);
-  return {live_.size(), file_bytes_, compactions_, write_errors_};
+  return {live_.size(), file_bytes_, compactions_, write_errors_.load()};
 }
 
 }  // namespace exosphere::sidecar

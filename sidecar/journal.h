@@ -1,7 +1,9 @@
 #ifndef EXOSPHERE_SIDECAR_JOURNAL_H_
 #define EXOSPHERE_SIDECAR_JOURNAL_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +29,9 @@ struct JournalOptions {
   size_t compact_bytes = 4 << 20;
   // Dirty data is flushed to disk (fdatasync) at this interval.
   absl::Duration sync_interval = absl::Milliseconds(50);
+  // Tests only: runs on the journal's thread when a compaction has taken its snapshot, before
+  // it writes the new file (to hold a compaction while records keep coming).
+  std::function<void()> compaction_hook;
 };
 
 struct JournalStats {
@@ -41,11 +46,17 @@ struct JournalStats {
 // next start the entries that were not done come back: states with a report are reported again,
 // the others are handed back to the state manager.
 //
-// Records are appended with one write(2) each, so a killed process loses nothing it recorded;
-// a background thread fdatasyncs every `sync_interval`, so a machine crash loses at most that
-// much. A torn last line (a crash mid-write) is detected by its checksum and ignored. The file
-// is compacted by writing the live entries to a new file, syncing it and renaming it over the
-// old one. A lock file keeps two sidecars from sharing a directory. Thread-safe.
+// Records are appended with one write(2) each (O_APPEND, outside the journal's lock), so a killed
+// process loses nothing it recorded; the journal's own thread fdatasyncs every `sync_interval`,
+// so a machine crash loses at most that much. A torn last line (a crash mid-write) is detected
+// by its checksum and ignored.
+//
+// The same thread compacts the file once it grows past `compact_bytes`, without stalling the
+// callers: it snapshots the live entries, writes and syncs them to a new file with no lock held
+// while the records that keep coming go to the old file and to a memory tail, catches the new
+// file up with that tail, and renames it over the old one (the only system call made under the
+// lock). A crash at any point leaves either file complete. A lock file keeps two sidecars from
+// sharing a directory. Thread-safe.
 class Journal {
  public:
   struct Entry {
@@ -58,7 +69,7 @@ class Journal {
   // kFailedPrecondition when another process holds the directory, kUnavailable when it cannot
   // be created, read or written (the message has the path and the system error).
   static absl::StatusOr<std::unique_ptr<Journal>> Open(JournalOptions options, Clock& clock);
-  // Stops the sync thread after a final sync.
+  // Stops the journal's thread after a final sync.
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -73,6 +84,8 @@ class Journal {
   void RecordDone(absl::string_view state_id) ABSL_LOCKS_EXCLUDED(mu_);
 
   JournalStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Blocks until no compaction is wanted or running, or `deadline` (of the clock) passes.
+  bool AwaitCompacted(absl::Time deadline) const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Live {
@@ -81,30 +94,44 @@ class Journal {
     uint64_t order = 0;
   };
 
+  // An open journal file; closed when the last writer lets go of it.
+  class File;
+
   Journal(JournalOptions options, Clock& clock, int lock_fd);
   // Rebuilds the live entries from a journal file's contents.
   absl::Status ReplayLocked(const std::string& contents) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void AppendLocked(const std::string& lines) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the live entries to a fresh file and swaps it in.
-  absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SyncLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Accounts for `lines` about to be appended (and keeps them for a running compaction);
+  // returns the file to write them to, outside the lock.
+  std::shared_ptr<File> PrepareAppendLocked(const std::string& lines)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Write(const std::shared_ptr<File>& file, const std::string& lines) ABSL_LOCKS_EXCLUDED(mu_);
+  // Writes the live entries to a fresh file and swaps it in (see the class comment).
+  absl::Status Compact() ABSL_LOCKS_EXCLUDED(mu_);
+  // The journal's thread: syncs and compacts.
+  void Run() ABSL_LOCKS_EXCLUDED(mu_);
 
   const JournalOptions options_;
   Clock& clock_;
   const std::string path_;
   const int lock_fd_;
 
+  // Set after each write (so that a write that lands after a sync is synced next time).
+  std::atomic<bool> dirty_{false};
+  std::atomic<uint64_t> write_errors_{0};
+
   mutable absl::Mutex mu_;
-  int fd_ ABSL_GUARDED_BY(mu_) = -1;
+  std::shared_ptr<File> file_ ABSL_GUARDED_BY(mu_);
   uint64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  bool dirty_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool compact_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  // While a compaction runs: the lines appended since its snapshot, for the new file.
+  bool compacting_ ABSL_GUARDED_BY(mu_) = false;
+  std::string tail_ ABSL_GUARDED_BY(mu_);
   uint64_t next_order_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t compactions_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t write_errors_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, Live> live_ ABSL_GUARDED_BY(mu_);
   std::vector<Entry> recovered_ ABSL_GUARDED_BY(mu_);
-  std::thread sync_thread_;
+  std::thread thread_;
 };
 
 }  // namespace exosphere::sidecar

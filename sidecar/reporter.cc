@@ -221,10 +221,17 @@ void Reporter::OnRefused(uint64_t id, Pending& pending, const absl::Status& stat
 }
 
 void Reporter::Settle(uint64_t id) {
+  std::unique_ptr<Pending> settled;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pending_.find(id);
+    settled = std::move(it->second);
+    pending_.erase(it);
+  }
+  // Recorded before the report counts as settled, so that AwaitIdle covers the journal too;
+  // no lock is held while the journal writes.
+  if (journal_ != nullptr) journal_->RecordDone(settled->report.state_id);
   absl::MutexLock lock(&mu_);
-  auto it = pending_.find(id);
-  if (journal_ != nullptr) journal_->RecordDone(it->second->report.state_id);
-  pending_.erase(it);
   --stats_.unsent;
 }
 

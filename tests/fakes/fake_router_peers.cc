@@ -4,12 +4,28 @@
 
 namespace exosphere::testing {
 
+void FakeWorkerSink::SetHook(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  hook_ = std::move(hook);
+}
+
+void FakeWorkerSink::RunHook() const {
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = hook_;
+  }
+  if (hook) hook();
+}
+
 void FakeWorkerSink::Send(sidecar::v1::SidecarMessage message) {
+  RunHook();
   absl::MutexLock lock(&mu_);
   messages_.push_back(std::move(message));
 }
 
 void FakeWorkerSink::Close(const absl::Status& status) {
+  RunHook();
   absl::MutexLock lock(&mu_);
   if (!closed_.has_value()) closed_ = status;
 }
@@ -47,7 +63,18 @@ void FakeWorkerSink::Clear() {
   messages_.clear();
 }
 
+void FakeReportQueue::SetHook(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  hook_ = std::move(hook);
+}
+
 void FakeReportQueue::Submit(std::string ns, sidecar::Report report) {
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = hook_;
+  }
+  if (hook) hook();
   absl::MutexLock lock(&mu_);
   reports_.push_back(std::move(report));
 }

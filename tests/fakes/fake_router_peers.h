@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_TESTS_FAKES_FAKE_ROUTER_PEERS_H_
 #define EXOSPHERE_TESTS_FAKES_FAKE_ROUTER_PEERS_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,9 +33,13 @@ class FakeWorkerSink final : public sidecar::WorkerSink {
   std::vector<sidecar::v1::SidecarMessage> OfKind(sidecar::v1::SidecarMessage::KindCase kind) const;
   std::vector<std::string> TaskIds() const;
   void Clear();
+  // Runs `hook` at the start of every Send and Close (e.g. to check what the caller holds).
+  void SetHook(std::function<void()> hook);
 
  private:
+  void RunHook() const;
   mutable absl::Mutex mu_;
+  std::function<void()> hook_ ABSL_GUARDED_BY(mu_);
   std::vector<sidecar::v1::SidecarMessage> messages_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
 };
@@ -46,9 +51,12 @@ class FakeReportQueue final : public sidecar::ReportQueue {
   // The one report of `state_id`; fails the test if there is not exactly one.
   sidecar::Report ReportFor(const std::string& state_id) const;
   size_t count() const;
+  // Runs `hook` at the start of every Submit.
+  void SetHook(std::function<void()> hook);
 
  private:
   mutable absl::Mutex mu_;
+  std::function<void()> hook_ ABSL_GUARDED_BY(mu_);
   std::vector<sidecar::Report> reports_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -139,6 +141,8 @@ TEST_F(JournalTest, CompactionKeepsTheFileBoundedAndTheLiveEntries) {
     journal->RecordClaimed("ns", {Claimed(id)});
     journal->RecordResult("ns", Report::Executed(id, {}));
     journal->RecordDone(id);
+    // Compactions run on the journal's thread; waiting for each keeps the file's size exact.
+    ASSERT_TRUE(journal->AwaitCompacted(absl::InfiniteFuture()));
   }
   EXPECT_LE(FileSize(), 2048 + 512);
   EXPECT_GT(journal->Stats().compactions, 10u);
@@ -147,6 +151,50 @@ TEST_F(JournalTest, CompactionKeepsTheFileBoundedAndTheLiveEntries) {
   std::vector<Journal::Entry> recovered = journal->TakeRecovered();
   ASSERT_EQ(recovered.size(), 1u);
   EXPECT_EQ(recovered[0].state_id, "keeper");
+}
+
+TEST_F(JournalTest, RecordsNeitherWaitForNorMissARunningCompaction) {
+  options_.compact_bytes = 1024;
+  absl::Notification compaction_started;
+  absl::Notification release_compaction;
+  int hook_calls = 0;  // the journal's thread only, after Open
+  options_.compaction_hook = [&] {
+    if (++hook_calls == 1) return;  // the compaction of Open itself
+    if (!compaction_started.HasBeenNotified()) compaction_started.Notify();
+    release_compaction.WaitForNotification();
+  };
+  std::unique_ptr<Journal> journal = Open();
+  int next = 0;
+  // Grow the file past the threshold: the journal's thread starts compacting and is held.
+  while (!compaction_started.HasBeenNotified()) {
+    const std::string id = absl::StrCat("s", next++);
+    journal->RecordClaimed("ns", {Claimed(id)});
+    journal->RecordDone(id);
+    ASSERT_LT(next, 100000) << "no compaction started";
+  }
+  // While the compaction is held, records go on at once (a stalled compaction used to hold the
+  // journal's lock, and with it every caller).
+  absl::Notification recorded;
+  std::thread writer([&] {
+    journal->RecordClaimed("ns", {Claimed("during-1"), Claimed("during-2")});
+    journal->RecordResult("ns", Report::Executed("during-1", {}));
+    journal->RecordDone("during-2");
+    recorded.Notify();
+  });
+  const bool recorded_in_time = recorded.WaitForNotificationWithTimeout(absl::Seconds(30));
+  release_compaction.Notify();
+  writer.join();
+  ASSERT_TRUE(recorded_in_time) << "a record waited for the compaction";
+  ASSERT_TRUE(journal->AwaitCompacted(absl::InfiniteFuture()));
+  EXPECT_GE(journal->Stats().compactions, 2u);  // the one at Open, and this one
+  // The records made during the compaction are in the new file.
+  journal.reset();
+  journal = Open();
+  std::vector<Journal::Entry> recovered = journal->TakeRecovered();
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].state_id, "during-1");
+  ASSERT_TRUE(recovered[0].report.has_value());
+  EXPECT_EQ(recovered[0].report->kind, Report::Kind::kExecuted);
 }
 
 TEST_F(JournalTest, TwoSidecarsCannotShareADirectory) {

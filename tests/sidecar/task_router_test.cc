@@ -1,13 +1,16 @@
 #include "sidecar/task_router.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -586,6 +589,36 @@ TEST_F(TaskRouterTest, MalformedAndDuplicateClaimsAreHandledOnce) {
 }
 
 // Whatever happens to workers, every claimed state leaves the router exactly once.
+TEST_F(TaskRouterTest, SendsAndReportsHappenWithTheRouterUnlocked) {
+  // Each hook asks, from another thread, for the router's statistics (which take its lock) and
+  // waits a bounded time: a send or report made under the lock would make it time out.
+  std::atomic<int> calls{0};
+  std::atomic<int> blocked{0};
+  auto probe = [&] {
+    ++calls;
+    absl::Notification answered;
+    std::thread prober([&] {
+      router_->Stats();
+      answered.Notify();
+    });
+    if (!answered.WaitForNotificationWithTimeout(absl::Seconds(10))) ++blocked;
+    prober.join();
+  };
+  FakeWorkerSink sink;
+  sink.SetHook(probe);
+  reports_.SetHook(probe);
+  const std::string worker = AddWorker(sink, "rt", 2, {kEcho});
+  router_->Dispatch(kNs, {State("s1", "echo"), State("s2", "echo")}, clock_.Now());
+  router_->HandleResult(worker, Executed("s1", {{{"out", "x"}}}));
+  router_->HandleResult(worker, Executed("unknown", {}));  // answered with ResultRejected
+  router_->BeginDrain(absl::ZeroDuration());
+  router_->HandBackAll("test end");
+  // Welcome, Registration, two Tasks, ResultRejected, Drain, Cancel; two reports.
+  EXPECT_GE(calls.load(), 9);
+  EXPECT_EQ(blocked.load(), 0);
+  EXPECT_EQ(reports_.count(), 2u);
+}
+
 TEST_F(TaskRouterTest, EveryClaimedStateIsReportedExactlyOnceUnderRandomChurn) {
   absl::BitGen gen;
   std::map<std::string, std::unique_ptr<FakeWorkerSink>> sinks;  // by worker id
