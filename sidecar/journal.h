@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 
 #include "common/clock.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/report.h"
 #include "sidecar/state_manager_client.h"
 
@@ -27,13 +28,6 @@ struct JournalOptions {
   size_t compact_bytes = 4 << 20;
   // Dirty data is flushed to disk (fdatasync) at this interval.
   absl::Duration sync_interval = absl::Milliseconds(50);
-};
-
-struct JournalStats {
-  size_t live_entries = 0;
-  uint64_t file_bytes = 0;
-  uint64_t compactions = 0;
-  uint64_t write_errors = 0;
 };
 
 // Makes claimed states survive a crash of the sidecar. Every claimed state is recorded when its

@@ -8,11 +8,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-#include "sidecar/journal.h"
-#include "sidecar/poller.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/prometheus.h"
-#include "sidecar/reporter.h"
-#include "sidecar/task_router.h"
 
 namespace exosphere::sidecar {
 

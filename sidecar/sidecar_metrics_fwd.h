@@ -1,8 +1,8 @@
 #ifndef EXOSPHERE_SIDECAR_SIDECAR_METRICS_FWD_H_
 #define EXOSPHERE_SIDECAR_SIDECAR_METRICS_FWD_H_
 
-// SidecarMetrics depends on the statistics of the components that record into it; they only
-// need its name.
+// The components that record into SidecarMetrics only need its name: this keeps the metrics
+// implementation's headers out of theirs.
 namespace exosphere::sidecar {
 class SidecarMetrics;
 }  // namespace exosphere::sidecar

@@ -19,6 +19,7 @@
 #include "common/scheduler.h"
 #include "exosphere/sidecar/v1/node_host.pb.h"
 #include "sidecar/capacity_listener.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/node_spec.h"
 #include "sidecar/registration_requester.h"
 #include "sidecar/report_queue.h"
@@ -47,24 +48,6 @@ struct TaskRouterOptions {
 struct PollGroup {
   std::vector<std::string> node_names;  // sorted
   int capacity = 0;
-};
-
-struct RouterStats {
-  struct Namespace {
-    int workers = 0;
-    int64_t slots = 0;
-    int64_t busy_slots = 0;
-  };
-  int workers = 0;
-  int registered_workers = 0;
-  // Workers waiting for a registration that failed at least once.
-  int registration_failures = 0;
-  int64_t slots = 0;
-  int64_t busy_slots = 0;
-  int tasks_in_flight = 0;  // claimed, not yet handed to the report queue
-  int orphaned_tasks = 0;   // waiting for a worker after theirs was lost
-  bool draining = false;
-  std::map<std::string, Namespace> by_namespace;
 };
 
 // The sidecar's core: connected workers, the nodes they serve, and every claimed state until its
