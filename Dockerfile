@@ -27,7 +27,7 @@ ARG BASE=debian:bookworm
 ARG RUNTIME_PACKAGES="libabsl20220623 libbrotli1 libc-ares2 libc6 libcom-err2 libcpp-httplib0.11 \
 libcurl4 libffi8 libgcc-s1 libgmp10 libgnutls30 libgrpc++1.51 libgrpc29 libgssapi-krb5-2 \
 libhogweed6 libidn2-0 libk5crypto3 libkeyutils1 libkrb5-3 libkrb5support0 libldap-2.5-0 \
-libnettle8 libnghttp2-14 libp11-kit0 libprotobuf32 libpsl5 libre2-9 librtmp1 libsasl2-2 \
+libnettle8 libnghttp2-14 libp11-kit0 libprometheus-cpp-core1.0 libprotobuf32 libpsl5 libre2-9 librtmp1 libsasl2-2 \
 libsqlite3-0 libssh2-1 libssl3 libstdc++6 libtasn1-6 libunistring2 libzstd1 zlib1g"
 
 FROM ${BASE} AS build
@@ -41,7 +41,7 @@ RUN apt-get update -q \
       build-essential ccache cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
       libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev \
-      libgtest-dev libgmock-dev libyaml-cpp-dev \
+      libgtest-dev libgmock-dev libyaml-cpp-dev prometheus-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 
 # Only what the CMake build reads, so that editing docs, deploy/ or scripts/ does not rebuild.

@@ -46,6 +46,7 @@ packages=(
   python3 python3-grpcio python3-protobuf python3-pydantic python3-yaml
   curl procps openssl
   libyaml-cpp-dev
+  prometheus-cpp-dev  # the sidecar's metrics registry and text format (core library only)
 )
 # libyaml-cpp-dev: exospherectl reads graph definitions written in YAML (with line and column in
 # its syntax errors); the YAML parser is the well-kept library, not hand-written.

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 
 #include "common/clock.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/report.h"
 #include "sidecar/state_manager_client.h"
 
@@ -32,13 +33,6 @@ struct JournalOptions {
   // Tests only: runs on the journal's thread when a compaction has taken its snapshot, before
   // it writes the new file (to hold a compaction while records keep coming).
   std::function<void()> compaction_hook;
-};
-
-struct JournalStats {
-  size_t live_entries = 0;
-  uint64_t file_bytes = 0;
-  uint64_t compactions = 0;
-  uint64_t write_errors = 0;
 };
 
 // Makes claimed states survive a crash of the sidecar. Every claimed state is recorded when its

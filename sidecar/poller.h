@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "sidecar/claim_target.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/journal.h"
 #include "sidecar/state_manager_client.h"
 
@@ -31,16 +32,6 @@ struct PollerOptions {
   absl::Duration error_backoff_max = absl::Seconds(5);
   // Back-pressure: no claims while this many reports are waiting to be delivered.
   uint64_t max_unsent_reports = 10000;
-};
-
-struct PollerStats {
-  uint64_t polls = 0;
-  uint64_t full = 0;
-  uint64_t partial = 0;
-  uint64_t empty = 0;
-  uint64_t errors = 0;
-  uint64_t claimed = 0;
-  uint64_t backpressure_waits = 0;
 };
 
 // Claims states of one namespace, on a thread of its own, only while workers have free slots:

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 
 #include "common/scheduler.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/journal.h"
 #include "sidecar/report_queue.h"
 #include "sidecar/state_manager_client.h"
@@ -22,25 +23,6 @@ struct ReporterOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The re-enqueue-after delay of a state handed back because every report was refused.
   absl::Duration hand_back_delay = absl::Seconds(1);
-};
-
-struct ReporterStats {
-  uint64_t submitted = 0;
-  uint64_t delivered = 0;
-  // Retried reports the server said were applied already (400 "not queued" on a retry).
-  uint64_t already_applied = 0;
-  uint64_t retries = 0;
-  // Reports of a previous run sent again after a restart.
-  uint64_t resent = 0;
-  // Refused for good and replaced by the next report of the fallback (refusal_fallback.h):
-  // reported errored instead, errored again with the message cut, handed back.
-  uint64_t reported_errored_after_refusal = 0;
-  uint64_t error_truncated_after_refusal = 0;
-  uint64_t handed_back_after_refusal = 0;
-  // Settled without any report accepted: the state was not QUEUED any more (another report or
-  // the server moved it on), or even the hand-back was refused. Logged as errors.
-  uint64_t rejected = 0;
-  uint64_t unsent = 0;
 };
 
 // Delivers every report to the state manager: each one independently and without blocking a

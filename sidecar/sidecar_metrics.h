@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_SIDECAR_SIDECAR_METRICS_H_
 #define EXOSPHERE_SIDECAR_SIDECAR_METRICS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -8,24 +9,28 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-#include "sidecar/journal.h"
-#include "sidecar/poller.h"
-#include "sidecar/prometheus.h"
-#include "sidecar/reporter.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/task_outcome.h"
-#include "sidecar/task_router.h"
 
 namespace exosphere::sidecar {
 
-// The sidecar's metrics (names and labels are documented in the README's "Metrics" section).
-// Components record events as they happen; gauges are read from the components' statistics when
-// the metrics are rendered. Labels: namespace, node (only nodes served by a worker; "other" for
-// names the server sent that nobody serves), endpoint and status class: never ids. Thread-safe.
+// The sidecar's metrics (names and labels are documented in the README's "Metrics" section), kept
+// in a prometheus-cpp registry and rendered in the Prometheus text format. Components record
+// events as they happen; gauges and the components' own counters are read from a Snapshot of
+// their statistics when the metrics are rendered. Labels: namespace, node (only nodes served by a
+// worker; "other" for names the server sent that nobody serves), endpoint and status class: never
+// ids. Thread-safe: the registry and its families lock internally, and Render keeps no state.
 class SidecarMetrics {
  public:
   using Outcome = TaskOutcome;
 
   SidecarMetrics();
+  SidecarMetrics(const SidecarMetrics&) = delete;
+  SidecarMetrics& operator=(const SidecarMetrics&) = delete;
 
   // A task was sent to a worker; `latency` from the claim reply (first dispatch only).
   void TaskDispatched(absl::string_view ns, absl::string_view node,
@@ -48,19 +53,29 @@ class SidecarMetrics {
     int worker_streams = 0;
     bool draining = false;
   };
+  // The text exposition (format 0.0.4) of the recorded metrics and of `snapshot`: families sorted
+  // by name and the series of each by labels, so that equal inputs give equal pages. A family
+  // with no series is left out.
   std::string Render(const Snapshot& snapshot) const;
 
+  // How many states of `node` left the router with `outcome`; 0 before the first one.
   uint64_t Finished(absl::string_view ns, absl::string_view node, Outcome outcome) const;
 
  private:
-  prometheus::CounterFamily dispatched_;
-  prometheus::CounterFamily finished_;
-  prometheus::CounterFamily failed_;
-  prometheus::CounterFamily requests_;
-  prometheus::HistogramFamily dispatch_latency_;
-  prometheus::HistogramFamily task_duration_;
-  prometheus::HistogramFamily request_duration_;
+  // Declared first: the families below live in it.
+  prometheus::Registry registry_;
+  prometheus::Family<prometheus::Counter>& dispatched_;
+  prometheus::Family<prometheus::Counter>& finished_;
+  prometheus::Family<prometheus::Counter>& failed_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& dispatch_latency_;
+  prometheus::Family<prometheus::Histogram>& task_duration_;
+  prometheus::Family<prometheus::Histogram>& request_duration_;
 };
+
+// Bucket bounds in seconds from 100 us to 60 s, roughly x2.5 apart: the bounds of every latency
+// histogram above.
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
 }  // namespace exosphere::sidecar
 

@@ -17,7 +17,7 @@
 #include "sidecar/poll_group.h"
 #include "sidecar/registration_requester.h"
 #include "sidecar/router_effects.h"
-#include "sidecar/router_stats.h"
+#include "sidecar/component_stats.h"
 #include "sidecar/worker_sink.h"
 
 namespace exosphere::sidecar {
