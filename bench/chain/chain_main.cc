@@ -88,6 +88,7 @@ int Run() {
   if (!started.ok()) return Fail(std::string(started.status().message()));
   Chain& chain = **started;
   std::vector<std::unique_ptr<RequestSampler>> samplers;
+  samplers.reserve(Chain::kSidecars);
   for (int sidecar = 0; sidecar < Chain::kSidecars; ++sidecar) {
     samplers.push_back(
         std::make_unique<RequestSampler>(chain.proxy(sidecar), absl::Milliseconds(100)));
@@ -131,8 +132,9 @@ int Run() {
     const bool reported = chain.proxy(sidecar).AwaitStats(
         [expected](const reliability::FaultProxyStats& stats) {
           int64_t executed = 0;
-          for (const auto& [state_id, applied] : stats.applied_reports)
+          for (const auto& [state_id, applied] : stats.applied_reports) {
             executed += applied.executed;
+          }
           return executed >= expected;
         },
         run_timeout);

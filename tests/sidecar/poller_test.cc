@@ -83,8 +83,9 @@ class PollerTest : public ::testing::Test {
   }
 
   void AddStates(int count, const std::string& node = "echo") {
-    for (int i = 0; i < count; ++i)
+    for (int i = 0; i < count; ++i) {
       client_.AddClaimable("ns", State(absl::StrCat(node, next_++), node));
+    }
   }
 
   // The poller is parked on the fake clock (a timed wait) once it has nothing else to do.
