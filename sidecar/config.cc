@@ -74,6 +74,9 @@ absl::Status ValidateConfig(const SidecarConfig& config) {
   } checks[] = {
       {config.max_batch >= 1 && config.max_batch <= 1000, "--max-batch must be between 1 and 1000"},
       {config.poll_interval >= absl::Milliseconds(10), "--poll-interval-ms must be at least 10"},
+      {config.busy_poll_interval >= absl::Milliseconds(10),
+       "--busy-poll-interval-ms must be at least 10"},
+      {config.busy_window >= absl::ZeroDuration(), "--busy-window-ms must not be negative"},
       {config.http_timeout >= absl::Milliseconds(100), "--http-timeout-ms must be at least 100"},
       {config.http_connect_timeout >= absl::Milliseconds(100),
        "--http-connect-timeout-ms must be at least 100"},
@@ -104,7 +107,9 @@ std::string DescribeConfig(const SidecarConfig& config) {
       config.api_key_file.empty() ? (config.api_key.empty() ? "unset" : "set (env)")
                                   : absl::StrCat("file ", config.api_key_file),
       " listen=", config.listen, " namespace=", config.default_namespace,
-      " poll_interval=", Millis(config.poll_interval), " max_batch=", config.max_batch,
+      " poll_interval=", Millis(config.poll_interval),
+      " busy_poll_interval=", Millis(config.busy_poll_interval),
+      " busy_window=", Millis(config.busy_window), " max_batch=", config.max_batch,
       " http_timeout=", Millis(config.http_timeout),
       " http_connect_timeout=", Millis(config.http_connect_timeout),
       " http_connections=", config.http_connections,

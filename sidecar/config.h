@@ -38,6 +38,12 @@ struct SidecarConfig {
 
   // Polling and reporting.
   absl::Duration poll_interval = absl::Seconds(1);
+  // While less than busy_window has passed since the namespace was last busy (a state claimed,
+  // a run triggered or a report delivered here), empty polls wait at most busy_poll_interval
+  // (capped at poll_interval) instead of backing off: the next hop of a chain whose previous
+  // node ran on another pod is picked up within about that. Zero window: no busy polling.
+  absl::Duration busy_window = absl::Seconds(30);
+  absl::Duration busy_poll_interval = absl::Milliseconds(100);
   int max_batch = 16;
   uint64_t max_unsent_reports = 10000;
   // Largest report body sent to the state manager; a larger result is refused at once

@@ -60,6 +60,13 @@ ABSL_FLAG(int64_t, default_deadline_ms, 0,
 ABSL_FLAG(int64_t, poll_interval_ms, 1'000,
           "Longest wait between polls while there is nothing to claim. "
           "Env: EXOSPHERE_POLL_INTERVAL_MS.");
+ABSL_FLAG(int64_t, busy_window_ms, 30'000,
+          "After a state was claimed or a run triggered or reported here, poll at most every "
+          "--busy-poll-interval-ms for this long before backing off to --poll-interval-ms "
+          "(0: back off at once). Env: EXOSPHERE_BUSY_WINDOW_MS.");
+ABSL_FLAG(int64_t, busy_poll_interval_ms, 100,
+          "Longest wait between polls inside the busy window (capped at --poll-interval-ms). "
+          "Env: EXOSPHERE_BUSY_POLL_INTERVAL_MS.");
 ABSL_FLAG(int32_t, max_batch, 16, "Most states claimed by one poll. Env: EXOSPHERE_MAX_BATCH.");
 ABSL_FLAG(uint64_t, max_unsent_reports, 10'000,
           "Stop claiming while this many reports wait to be delivered (back-pressure).");
@@ -186,6 +193,8 @@ int Run(int argc, char** argv) {
                                  {"default_namespace", "EXOSPHERE_NAMESPACE"},
                                  {"worker_token_file", "EXOSPHERE_WORKER_TOKEN_FILE"},
                                  {"poll_interval_ms", "EXOSPHERE_POLL_INTERVAL_MS"},
+                                 {"busy_window_ms", "EXOSPHERE_BUSY_WINDOW_MS"},
+                                 {"busy_poll_interval_ms", "EXOSPHERE_BUSY_POLL_INTERVAL_MS"},
                                  {"max_batch", "EXOSPHERE_MAX_BATCH"},
                                  {"drain_timeout_ms", "EXOSPHERE_DRAIN_TIMEOUT_MS"},
                                  {"journal_dir", "EXOSPHERE_JOURNAL_DIR"},
@@ -218,6 +227,8 @@ int Run(int argc, char** argv) {
   config.hello_timeout = Millis(absl::GetFlag(FLAGS_hello_timeout_ms));
   config.default_deadline = Millis(absl::GetFlag(FLAGS_default_deadline_ms));
   config.poll_interval = Millis(absl::GetFlag(FLAGS_poll_interval_ms));
+  config.busy_window = Millis(absl::GetFlag(FLAGS_busy_window_ms));
+  config.busy_poll_interval = Millis(absl::GetFlag(FLAGS_busy_poll_interval_ms));
   config.max_batch = absl::GetFlag(FLAGS_max_batch);
   config.max_unsent_reports = absl::GetFlag(FLAGS_max_unsent_reports);
   config.max_report_bytes = absl::GetFlag(FLAGS_max_report_bytes);

@@ -39,8 +39,10 @@ void Poller::OnCapacity() {
 }
 
 void Poller::OnLikelyWork() {
+  const absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   ++work_events_;
+  last_work_hint_ = std::max(last_work_hint_, now);
 }
 
 PollerStats Poller::Stats() const {
@@ -50,7 +52,7 @@ PollerStats Poller::Stats() const {
 
 Poller::Events Poller::SeenEvents() const {
   absl::MutexLock lock(&mu_);
-  return {capacity_events_, work_events_};
+  return {capacity_events_, work_events_, last_work_hint_};
 }
 
 Poller::Woken Poller::Wait(const Events& seen, absl::Time deadline, bool on_capacity,
@@ -148,14 +150,24 @@ Poller::Round Poller::PollRound(bool probe, int& claimed) {
   }
 }
 
-absl::Duration Poller::IdleWait(int claimed) {
+bool Poller::InBusyWindow(absl::Time now) const { return now - last_busy_ < options_.busy_window; }
+
+absl::Duration Poller::IdleWait(int claimed, absl::Time now) {
   if (claimed > 0) {
     idle_level_ = absl::ZeroDuration();
     return options_.min_poll_delay;
   }
-  idle_level_ = idle_level_ == absl::ZeroDuration()
-                    ? options_.min_poll_delay
-                    : std::min(idle_level_ * 2, options_.poll_interval);
+  if (InBusyWindow(now)) {
+    // States came recently, so more are likely: the next state of a chain whose previous node
+    // runs on another sidecar appears with no hint to this one (v0 has no cross-sidecar signal),
+    // and this sidecar finds it only by asking. A fixed level, not doubled: it is the latency
+    // of every hop of the chain that lands here.
+    idle_level_ = std::min(options_.busy_poll_interval, options_.poll_interval);
+  } else {
+    idle_level_ = idle_level_ == absl::ZeroDuration()
+                      ? options_.min_poll_delay
+                      : std::min(idle_level_ * 2, options_.poll_interval);
+  }
   if (idle_level_ >= options_.poll_interval) {
     return options_.poll_interval * absl::Uniform(random_, 1.0, 1.2);
   }
@@ -166,19 +178,24 @@ void Poller::Run() {
   Backoff error_backoff(options_.error_backoff_initial, options_.error_backoff_max);
   bool last_round_empty = false;
   // When a work hint cut a wait short: that wait's end. A hinted round is an extra claim outside
-  // the pacing: whatever it finds, the poller then resumes the wait it interrupted, deaf to
-  // hints, and the level does not move. Hints come with every executed report, most of which
-  // create nothing (a leaf node): counted as empty rounds, they would double a busy sidecar's
-  // waits up to poll_interval while states keep arriving; counted as successes, or re-armed,
-  // each executed report would buy its sidecar another claim, and the sidecars that happen to
-  // have work would take all of it.
+  // the pacing: whatever it finds, the wait after it ends no later than the one it interrupted,
+  // and is deaf to hints. Hints come with every executed report, most of which create nothing
+  // for this sidecar (a leaf node, or a next node served elsewhere): re-armed, each executed
+  // report would buy its sidecar another claim, and the sidecars that happen to have work would
+  // take all of it. Without a busy window, the level does not move either: counted as empty
+  // rounds, hinted claims would double a busy sidecar's waits up to poll_interval while states
+  // keep arriving.
   absl::Time interrupted_wait_end = absl::InfinitePast();
   while (true) {
     const Events seen = SeenEvents();
+    last_busy_ = std::max(last_busy_, seen.last_work_hint);
     int claimed = 0;
     const Round round = PollRound(/*probe=*/last_round_empty, claimed);
+    const absl::Time now = clock_.Now();
+    // Any round that claimed opens the window, also one that filled every slot.
+    if (claimed > 0) last_busy_ = now;
     const bool hinted = interrupted_wait_end != absl::InfinitePast();
-    const bool resume = interrupted_wait_end > clock_.Now();
+    const bool resume = interrupted_wait_end > now;
     last_round_empty = round == Round::kEmpty;
     Woken woken = Woken::kDeadline;
     absl::Time wait_end = absl::InfinitePast();
@@ -193,15 +210,17 @@ void Poller::Run() {
         // The server ran dry (or had nothing) while we had room.
         error_backoff.Reset();
         if (resume) {
-          woken = Wait(seen, interrupted_wait_end, false, /*on_work=*/false);
+          absl::Time end = interrupted_wait_end;
+          if (claimed > 0 || InBusyWindow(now)) end = std::min(end, now + IdleWait(claimed, now));
+          woken = Wait(seen, end, false, /*on_work=*/false);
         } else {
-          wait_end = clock_.Now() + IdleWait(claimed);
+          wait_end = now + IdleWait(claimed, now);
           woken = Wait(seen, wait_end, false,
                        /*on_work=*/!hinted && idle_level_ > options_.min_poll_delay);
         }
         break;
       case Round::kError:
-        woken = Wait(seen, clock_.Now() + error_backoff.Next(), false, false);
+        woken = Wait(seen, now + error_backoff.Next(), false, false);
         break;
       case Round::kBackpressure: {
         absl::MutexLock lock(&mu_);
@@ -209,7 +228,7 @@ void Poller::Run() {
       }
         EXO_LOG(kWarning, "poll_backpressure", "too many unsent reports; not claiming",
                 {{"namespace", ns_}});
-        woken = Wait(seen, clock_.Now() + options_.min_poll_delay, false, false);
+        woken = Wait(seen, now + options_.min_poll_delay, false, false);
         break;
     }
     if (woken == Woken::kStopping) return;

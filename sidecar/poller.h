@@ -22,9 +22,14 @@ struct PollerOptions {
   // The period of polls while the state manager has nothing for us: once the wait level has
   // doubled up to it, each wait is drawn from [poll_interval, 1.2 x poll_interval].
   absl::Duration poll_interval = absl::Seconds(1);
-  // The wait after a partial round, and the first level after an empty one. Below
-  // poll_interval, waits are drawn from [level / 2, level].
+  // The wait after a round that claimed states, and the first level after an empty one outside
+  // the busy window. Below poll_interval, waits are drawn from [level / 2, level].
   absl::Duration min_poll_delay = absl::Milliseconds(50);
+  // The busy window: while less than this has passed since the namespace was last busy (this
+  // poller claimed a state, or OnLikelyWork was called), empty rounds wait a draw from
+  // [busy_poll_interval / 2, busy_poll_interval] instead of backing off. Zero: no window.
+  absl::Duration busy_window = absl::Seconds(30);
+  absl::Duration busy_poll_interval = absl::Milliseconds(100);
   // Upper bound of one claim's batch_size.
   int max_batch = 16;
   // After a failed poll: capped exponential backoff with jitter between these.
@@ -36,18 +41,22 @@ struct PollerOptions {
 
 // Claims states of one namespace, on a thread of its own, only while workers have free slots:
 // each claim asks for at most the free capacity of the nodes it names (see PollGroup) and at
-// most max_batch. A full reply is followed by another claim at once, a partial one (the server
-// ran dry) by one after min_poll_delay. After an empty round the wait follows a level that
-// doubles from min_poll_delay up to poll_interval, where it stays; each wait is a jittered draw
-// below the level, or in [poll_interval, 1.2 x poll_interval] at the top, so an idle sidecar
-// sends at most one claim per interval and a fleet's claims do not fall in step. After an empty
-// round, the next one starts with a single probe claim naming the nodes of every group (batch:
-// the smallest group's capacity, so that whatever comes back fits), so an idle sidecar costs
-// the state manager one claim per interval however many node groups its workers form. A work
-// hint (OnLikelyWork) cuts a wait longer than min_poll_delay short for one claim outside the
-// pacing: the poller then resumes the wait it interrupted, deaf to hints, and the level does not
-// move. A failure waits a jittered backoff. Claimed states go straight to the ClaimTarget:
-// there is no local queue. Measured in a fleet: SCALING.md. Thread-safe.
+// most max_batch. A full reply is followed by another claim at once, a round that claimed
+// states by one after min_poll_delay. An empty round inside the busy window (less than
+// busy_window since the namespace was last busy: a state claimed, or a work hint) waits a
+// jittered draw below busy_poll_interval, so that the next state of a chain, created by another
+// sidecar's report, is picked up within about that. Outside the window the wait follows a level
+// that doubles from min_poll_delay (or from busy_poll_interval when the window just closed) up to
+// poll_interval, where it stays; each wait is a jittered draw below the level, or in
+// [poll_interval, 1.2 x poll_interval] at the top, so an idle sidecar sends at most one claim
+// per interval and a fleet's claims do not fall in step. After an empty round, the next one
+// starts with a single probe claim naming the nodes of every group (batch: the smallest group's
+// capacity, so that whatever comes back fits), so an idle sidecar costs the state manager one
+// claim per interval however many node groups its workers form. A work hint (OnLikelyWork)
+// opens the busy window and cuts a wait longer than min_poll_delay short for one claim outside
+// the pacing: the next wait then ends no later than the one it interrupted, deaf to hints. A
+// failure waits a jittered backoff. Claimed states go straight to the ClaimTarget: there is no
+// local queue. Measured in a fleet: SCALING.md. Thread-safe.
 class Poller {
  public:
   using UnsentReports = std::function<uint64_t()>;
@@ -63,7 +72,7 @@ class Poller {
   // Free slots appeared: claim again if the last round stopped for lack of capacity.
   void OnCapacity() ABSL_LOCKS_EXCLUDED(mu_);
   // New states are likely claimable (a run was triggered, an executed report created children):
-  // cut an idle wait short.
+  // cut an idle wait short and open the busy window.
   void OnLikelyWork() ABSL_LOCKS_EXCLUDED(mu_);
 
   PollerStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -79,12 +88,17 @@ class Poller {
   // Claims for `node_names` and dispatches what came back; the number of states, or -1 when the
   // claim failed.
   int Claim(const std::vector<std::string>& node_names, int batch) ABSL_LOCKS_EXCLUDED(mu_);
-  // The wait after a round that did not fill a batch and claimed `claimed` states (see the
-  // class); moves idle_level_ (back to zero when it claimed any).
-  absl::Duration IdleWait(int claimed);
+  // The wait after a round that did not fill a batch and claimed `claimed` states, ending at
+  // `now` (see the class); moves idle_level_ (back to zero when it claimed any, to
+  // busy_poll_interval inside the busy window).
+  absl::Duration IdleWait(int claimed, absl::Time now);
+  // Whether less than busy_window has passed since last_busy_.
+  bool InBusyWindow(absl::Time now) const;
   struct Events {
     uint64_t capacity = 0;
     uint64_t work = 0;
+    // When OnLikelyWork was last called (InfinitePast: never).
+    absl::Time last_work_hint = absl::InfinitePast();
   };
   Events SeenEvents() const ABSL_LOCKS_EXCLUDED(mu_);
   enum class Woken { kDeadline, kEvent, kStopping };
@@ -105,10 +119,13 @@ class Poller {
   mutable absl::Mutex mu_;
   uint64_t capacity_events_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t work_events_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_work_hint_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   PollerStats stats_ ABSL_GUARDED_BY(mu_);
-  // Owned by the poller thread: the wait level (zero before the first wait) and its jitter.
+  // Owned by the poller thread: the wait level (zero before the first wait), when the namespace
+  // was last busy (a claimed state or a work hint; InfinitePast: never) and the wait's jitter.
   absl::Duration idle_level_ = absl::ZeroDuration();
+  absl::Time last_busy_ = absl::InfinitePast();
   absl::BitGen random_;
   std::thread thread_;
 };

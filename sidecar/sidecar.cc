@@ -177,6 +177,8 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   PollerOptions poller_options;
   poller_options.poll_interval = config_.poll_interval;
   poller_options.min_poll_delay = std::min(absl::Milliseconds(50), config_.poll_interval);
+  poller_options.busy_window = config_.busy_window;
+  poller_options.busy_poll_interval = config_.busy_poll_interval;
   poller_options.max_batch = config_.max_batch;
   poller_options.max_unsent_reports = config_.max_unsent_reports;
   pollers_ = std::make_unique<PollerSet>(

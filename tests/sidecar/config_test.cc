@@ -64,6 +64,25 @@ TEST(ConfigTest, BadNumbersAndAddressesNameTheFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--poll-interval-ms")));
 }
 
+TEST(ConfigTest, BusyPollingFlagsAreCheckedAndDescribed) {
+  SidecarConfig config = Valid();
+  config.busy_poll_interval = absl::Milliseconds(9);
+  EXPECT_THAT(ValidateConfig(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--busy-poll-interval-ms")));
+  config = Valid();
+  config.busy_window = absl::Milliseconds(-1);
+  EXPECT_THAT(ValidateConfig(config),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--busy-window-ms")));
+  // No window is valid (the plain back-off), and so is a busy interval above the poll interval
+  // (it is capped at it): tests run sidecars with --poll-interval-ms=50.
+  config = Valid();
+  config.busy_window = absl::ZeroDuration();
+  config.poll_interval = absl::Milliseconds(50);
+  EXPECT_THAT(ValidateConfig(config), IsOk());
+  EXPECT_THAT(DescribeConfig(Valid()),
+              AllOf(HasSubstr("busy_poll_interval=100ms"), HasSubstr("busy_window=30000ms")));
+}
+
 TEST(ConfigTest, ListenAddressesAreUnixSocketsOrHostPorts) {
   EXPECT_EQ(GrpcListenAddress("unix:/tmp/s.sock"), "unix:/tmp/s.sock");
   EXPECT_EQ(GrpcListenAddress("/tmp/s.sock"), "unix:/tmp/s.sock");

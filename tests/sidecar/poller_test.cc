@@ -73,6 +73,8 @@ class PollerTest : public ::testing::Test {
     options_.error_backoff_initial = absl::Milliseconds(200);
     options_.error_backoff_max = absl::Seconds(5);
     options_.max_unsent_reports = 100;
+    options_.busy_window = absl::Seconds(30);
+    options_.busy_poll_interval = absl::Milliseconds(100);
   }
 
   void StartPoller() {
@@ -81,12 +83,28 @@ class PollerTest : public ::testing::Test {
   }
 
   void AddStates(int count, const std::string& node = "echo") {
-    for (int i = 0; i < count; ++i)
+    for (int i = 0; i < count; ++i) {
       client_.AddClaimable("ns", State(absl::StrCat(node, next_++), node));
+    }
   }
 
   // The poller is parked on the fake clock (a timed wait) once it has nothing else to do.
   void AwaitParked() { ASSERT_TRUE(clock_.AwaitWaiters(1)); }
+
+  // Moves the fake time on by `total` in steps of `step`, letting the poller claim as its waits
+  // end; returns how many claims it sent meanwhile.
+  int AdvanceInSteps(absl::Duration total, absl::Duration step) {
+    const size_t before = client_.claim_calls().size();
+    for (absl::Duration done = absl::ZeroDuration(); done < total; done += step) {
+      AwaitParked();
+      clock_.Advance(step);
+    }
+    AwaitParked();
+    return static_cast<int>(client_.claim_calls().size() - before);
+  }
+
+  // The claim calls so far.
+  size_t Claims() { return client_.claim_calls().size(); }
 
   std::vector<int> Batches() {
     std::vector<int> batches;
@@ -161,7 +179,8 @@ TEST_F(PollerTest, ARoundThatFindsStatesPollsAgainAfterMinPollDelay) {
   clock_.Advance(absl::Milliseconds(400));  // level 400: the fourth wait is over
   ASSERT_TRUE(client_.AwaitClaimCalls(5));
   // The server ran dry after one state: more are likely soon, so the next claim comes after
-  // min_poll_delay and an empty one then starts again from the lowest level.
+  // min_poll_delay, and an empty one then opens the busy window: [50, 100] ms, not back to the
+  // lowest level.
   AwaitParked();
   clock_.Advance(absl::Milliseconds(49));
   AwaitParked();
@@ -169,7 +188,10 @@ TEST_F(PollerTest, ARoundThatFindsStatesPollsAgainAfterMinPollDelay) {
   clock_.Advance(absl::Milliseconds(1));
   ASSERT_TRUE(client_.AwaitClaimCalls(6));
   AwaitParked();
-  clock_.Advance(absl::Milliseconds(50));
+  clock_.Advance(absl::Milliseconds(49));
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 6u);
+  clock_.Advance(absl::Milliseconds(51));
   ASSERT_TRUE(client_.AwaitClaimCalls(7));
   AwaitParked();
   EXPECT_EQ(target_.dispatched().size(), 1u);
@@ -190,18 +212,22 @@ TEST_F(PollerTest, LikelyWorkCutsASlowWaitShortOnce) {
   ASSERT_TRUE(client_.AwaitClaimCalls(7));
   AwaitParked();
   EXPECT_EQ(target_.dispatched().size(), 4u);
-  // A hinted claim is outside the pacing: the poller resumes the wait it cut short (drawn from
-  // [1000, 1200] ms at the last claim), and another hint does not cut it again, or every executed
-  // report would buy its sidecar a claim and the sidecars that happen to have work would take
-  // all of it.
+  // A hinted claim is outside the pacing, and another hint does not cut the next wait short, or
+  // every executed report would buy its sidecar a claim and the sidecars that happen to have
+  // work would take all of it. This one found states: the next claim comes after
+  // min_poll_delay, not at the end of the 1 s wait it cut short.
   poller_->OnLikelyWork();
   AwaitParked();
   EXPECT_EQ(client_.claim_calls().size(), 7u);
-  clock_.Advance(absl::Milliseconds(1200));
+  clock_.Advance(absl::Milliseconds(49));
+  AwaitParked();
+  EXPECT_EQ(client_.claim_calls().size(), 7u);
+  clock_.Advance(absl::Milliseconds(1));
   ASSERT_TRUE(client_.AwaitClaimCalls(8));
 }
 
-TEST_F(PollerTest, AHintThatFindsNothingResumesTheWaitItCutShort) {
+TEST_F(PollerTest, WithoutABusyWindowAHintThatFindsNothingResumesTheWaitItCutShort) {
+  options_.busy_window = absl::ZeroDuration();
   target_.SetGroups({{{"echo"}, 10}});
   StartPoller();
   ASSERT_TRUE(client_.AwaitClaimCalls(1));
@@ -226,6 +252,105 @@ TEST_F(PollerTest, AHintThatFindsNothingResumesTheWaitItCutShort) {
   AwaitParked();
   EXPECT_EQ(poller_->Stats().empty, 4u);
 }
+
+TEST_F(PollerTest, AHintOpensTheBusyWindowAndTheHintedClaimEndsNoLaterThanTheWaitItCut) {
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  // Idle for a minute: at the interval.
+  AdvanceInSteps(absl::Seconds(60), absl::Milliseconds(100));
+  // A run was triggered here (or this sidecar's report created states): claim at once. The
+  // hinted claim finds nothing (the state is not ready yet), and hints do not cut the next wait
+  // short, but the namespace is busy now: that wait is [50, 100] ms, not the rest of the second.
+  const size_t hinted = Claims() + 1;
+  poller_->OnLikelyWork();
+  ASSERT_TRUE(client_.AwaitClaimCalls(hinted));
+  AwaitParked();
+  poller_->OnLikelyWork();
+  AwaitParked();
+  EXPECT_EQ(Claims(), hinted);
+  clock_.Advance(absl::Milliseconds(100));
+  ASSERT_TRUE(client_.AwaitClaimCalls(hinted + 1));
+  // And the window stays open for busy_window after the hint: one claim per 100 ms step.
+  EXPECT_EQ(AdvanceInSteps(absl::Seconds(29), absl::Milliseconds(100)), 290);
+  AddStates(1);
+  clock_.Advance(absl::Milliseconds(100));
+  ASSERT_TRUE(client_.AwaitClaimCalls(hinted + 292));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 1u);
+}
+
+TEST_F(PollerTest, EmptyRoundsInsideTheBusyWindowWaitTheBusyIntervalThenBackOff) {
+  AddStates(1);
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  clock_.Advance(absl::Milliseconds(50));  // min_poll_delay after a round that claimed
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));
+  // Empty rounds while the last claimed state is less than 30 s old: each wait in [50, 100] ms,
+  // however many there are (no doubling).
+  for (int i = 0; i < 20; ++i) {
+    AwaitParked();
+    clock_.Advance(absl::Milliseconds(49));
+    AwaitParked();
+    ASSERT_EQ(Claims(), static_cast<size_t>(i + 2)) << "wait " << i;
+    clock_.Advance(absl::Milliseconds(51));
+    ASSERT_TRUE(client_.AwaitClaimCalls(i + 3)) << "wait " << i;
+  }
+  // 2.05 s after the claim; step through the rest of the window, one claim per 100 ms (the last,
+  // 30.05 s after the claim, is the first outside the window).
+  EXPECT_EQ(AdvanceInSteps(absl::Milliseconds(28'000), absl::Milliseconds(100)), 280);
+  // The window closed (30 s after the claim): the level doubles from the busy interval up to the
+  // poll interval: [100, 200], [200, 400], [400, 800], then [1000, 1200] ms.
+  const int floors_ms[] = {100, 200, 400, 1000, 1000};
+  const int ceilings_ms[] = {200, 400, 800, 1200, 1200};
+  size_t claims = Claims();
+  for (int i = 0; i < 5; ++i) {
+    AwaitParked();
+    clock_.Advance(absl::Milliseconds(floors_ms[i] - 1));
+    AwaitParked();
+    EXPECT_EQ(Claims(), claims) << "wait " << i;
+    clock_.Advance(absl::Milliseconds(ceilings_ms[i] - floors_ms[i] + 1));
+    ASSERT_TRUE(client_.AwaitClaimCalls(++claims)) << "wait " << i;
+  }
+}
+
+TEST_F(PollerTest, AClaimedStateRestartsTheBusyWindow) {
+  options_.busy_window = absl::Seconds(2);
+  AddStates(1);
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  // 1.5 s into the window a state is claimed: the window now ends 2 s after that claim.
+  EXPECT_EQ(AdvanceInSteps(absl::Milliseconds(1'400), absl::Milliseconds(100)), 14);
+  AddStates(1);
+  EXPECT_EQ(AdvanceInSteps(absl::Milliseconds(100), absl::Milliseconds(100)), 1);
+  EXPECT_EQ(target_.dispatched().size(), 2u);
+  // 3 s after the first claim, 1.5 s after the second: still one claim per 100 ms.
+  EXPECT_EQ(AdvanceInSteps(absl::Milliseconds(1'500), absl::Milliseconds(100)), 15);
+  // Then the window closes (3.5 s) and the waits back off: [100, 200] ms, then [200, 400] ms.
+  EXPECT_LE(AdvanceInSteps(absl::Seconds(1), absl::Milliseconds(100)), 7);
+}
+
+TEST_F(PollerTest, AfterAMinuteIdleItClaimsAtMostOncePerSecond) {
+  AddStates(3);
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 3u);
+  // The busy window costs up to 10 claims a second for its 30 s...
+  const int in_window = AdvanceInSteps(absl::Seconds(30), absl::Milliseconds(100));
+  EXPECT_GE(in_window, 299);
+  EXPECT_LE(in_window, 300);
+  // ...then the waits grow back to the interval, and after a minute of nothing the sidecar sends
+  // at most one claim per second (waits of 1 to 1.2 s).
+  AdvanceInSteps(absl::Seconds(30), absl::Milliseconds(100));
+  const int idle = AdvanceInSteps(absl::Seconds(30), absl::Milliseconds(100));
+  EXPECT_GE(idle, 24);
+  EXPECT_LE(idle, 30);
+}
+
 TEST_F(PollerTest, FailedPollsBackOffWithJitterAndIgnoreWakeups) {
   client_.SetClaimHook([](const FakeStateManagerClient::ClaimCall&) {
     return absl::UnavailableError("connection refused");
