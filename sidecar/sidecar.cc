@@ -182,8 +182,8 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   poller_options.max_batch = config_.max_batch;
   poller_options.max_unsent_reports = config_.max_unsent_reports;
   pollers_ = std::make_unique<PollerSet>(
-      *router_, *state_manager_, *clock_, poller_options,
-      [this] { return reporter_->unsent(); }, journal_.get());
+      *router_, *state_manager_, *clock_, poller_options, [this] { return reporter_->unsent(); },
+      journal_.get());
   capacity_forwarder_.pollers = pollers_.get();
 
   NodeHostServiceOptions node_host_options;

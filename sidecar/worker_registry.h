@@ -13,11 +13,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+#include "sidecar/component_stats.h"
 #include "sidecar/node_spec.h"
 #include "sidecar/poll_group.h"
 #include "sidecar/registration_requester.h"
 #include "sidecar/router_effects.h"
-#include "sidecar/component_stats.h"
 #include "sidecar/worker_sink.h"
 
 namespace exosphere::sidecar {
