@@ -5,13 +5,17 @@
 namespace exosphere::sidecar {
 
 PollerSet::PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock,
-                     PollerOptions options, Poller::UnsentReports unsent_reports, Journal* journal)
+                     PollerOptions options, Poller::UnsentReports unsent_reports,
+                     WorkSignals& signals, Journal* journal)
     : target_(target),
       client_(client),
       clock_(clock),
       options_(options),
       unsent_reports_(std::move(unsent_reports)),
-      journal_(journal) {}
+      signals_(signals),
+      journal_(journal) {
+  signals_.Listen(*this);
+}
 
 PollerSet::~PollerSet() { StopAll(); }
 
@@ -36,6 +40,7 @@ void PollerSet::OnLikelyWork(absl::string_view ns) {
 }
 
 void PollerSet::StopAll() {
+  signals_.Unlisten();
   std::map<std::string, std::unique_ptr<Poller>, std::less<>> pollers;
   {
     absl::MutexLock lock(&mu_);

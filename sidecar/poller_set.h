@@ -8,22 +8,23 @@
 
 #include "absl/synchronization/mutex.h"
 
-#include "sidecar/capacity_listener.h"
 #include "sidecar/poller.h"
+#include "sidecar/work_signals.h"
 
 namespace exosphere::sidecar {
 
 // One Poller per namespace, created the first time the namespace gains capacity (its first
-// worker is registered) and kept until shutdown. Thread-safe.
-class PollerSet final : public CapacityListener {
+// worker is registered) and kept until shutdown. Listens to `signals` from construction until
+// StopAll. Thread-safe.
+class PollerSet final : public WorkSignals::Listener {
  public:
   PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock, PollerOptions options,
-            Poller::UnsentReports unsent_reports, Journal* journal = nullptr);
+            Poller::UnsentReports unsent_reports, WorkSignals& signals, Journal* journal = nullptr);
   ~PollerSet() override;
 
   void OnCapacity(absl::string_view ns) override ABSL_LOCKS_EXCLUDED(mu_);
   // See Poller::OnLikelyWork; ignored for namespaces without a poller.
-  void OnLikelyWork(absl::string_view ns) ABSL_LOCKS_EXCLUDED(mu_);
+  void OnLikelyWork(absl::string_view ns) override ABSL_LOCKS_EXCLUDED(mu_);
   // Stops and joins every poller; later events are ignored.
   void StopAll() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -35,6 +36,7 @@ class PollerSet final : public CapacityListener {
   Clock& clock_;
   const PollerOptions options_;
   const Poller::UnsentReports unsent_reports_;
+  WorkSignals& signals_;
   Journal* const journal_;
 
   mutable absl::Mutex mu_;

@@ -155,7 +155,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   control_pool_ = std::make_unique<ThreadPool>(4);
   // A delivered executed report usually makes the next states claimable: wake the poller.
   auto on_delivered = [this](const std::string& ns, const Report& report) {
-    if (report.kind == Report::Kind::kExecuted) pollers_->OnLikelyWork(ns);
+    if (report.kind == Report::Kind::kExecuted) work_signals_.OnLikelyWork(ns);
   };
   ReporterOptions reporter_options;
   reporter_options.hand_back_delay = config_.handback_delay;
@@ -173,7 +173,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   router_options.handback_delay = config_.handback_delay;
   router_options.max_report_bytes = config_.max_report_bytes;
   router_ = std::make_unique<TaskRouter>(router_options, *scheduler_, *reporter_, *secrets_,
-                                         capacity_forwarder_, *registrar_, &metrics_);
+                                         work_signals_, *registrar_, &metrics_);
   PollerOptions poller_options;
   poller_options.poll_interval = config_.poll_interval;
   poller_options.min_poll_delay = std::min(absl::Milliseconds(50), config_.poll_interval);
@@ -183,8 +183,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   poller_options.max_unsent_reports = config_.max_unsent_reports;
   pollers_ = std::make_unique<PollerSet>(
       *router_, *state_manager_, *clock_, poller_options, [this] { return reporter_->unsent(); },
-      journal_.get());
-  capacity_forwarder_.pollers = pollers_.get();
+      work_signals_, journal_.get());
 
   NodeHostServiceOptions node_host_options;
   node_host_options.hello_limits.default_namespace = config_.default_namespace;
@@ -199,7 +198,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   graphs_options.worker_token = config_.worker_token;
   graphs_ = std::make_unique<GraphsService>(
       *state_manager_, *control_pool_, *scheduler_, graphs_options,
-      [this](const std::string& ns) { pollers_->OnLikelyWork(ns); });
+      [this](const std::string& ns) { work_signals_.OnLikelyWork(ns); });
 
   RecoverFromJournal();
 

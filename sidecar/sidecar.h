@@ -27,6 +27,7 @@
 #include "sidecar/sidecar_metrics.h"
 #include "sidecar/state_manager_client.h"
 #include "sidecar/task_router.h"
+#include "sidecar/work_signals.h"
 
 namespace exosphere::sidecar {
 
@@ -79,16 +80,6 @@ class Sidecar {
   std::map<std::string, PollerStats> PollerStatistics() const { return pollers_->Stats(); }
 
  private:
-  // The router tells the pollers about free slots and the pollers hand claimed states to the
-  // router; this forwarder breaks that cycle. Bound before any worker can connect.
-  class CapacityForwarder final : public CapacityListener {
-   public:
-    void OnCapacity(absl::string_view ns) override {
-      if (pollers != nullptr) pollers->OnCapacity(ns);
-    }
-    PollerSet* pollers = nullptr;
-  };
-
   explicit Sidecar(SidecarConfig config);
   absl::Status Build(SidecarDependencies dependencies);
   // Sends the reports a previous run left undelivered and hands back the states it had claimed
@@ -106,12 +97,13 @@ class Sidecar {
   std::unique_ptr<StateManagerClient> owned_state_manager_;
   StateManagerClient* state_manager_ = nullptr;
   std::unique_ptr<Journal> journal_;
+  // Before the router and the pollers, which both use it.
+  WorkSignals work_signals_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API
   std::unique_ptr<Reporter> reporter_;
   std::unique_ptr<HttpSecretsFetcher> secrets_;
   std::unique_ptr<Registrar> registrar_;
-  CapacityForwarder capacity_forwarder_;
   std::unique_ptr<TaskRouter> router_;
   std::unique_ptr<PollerSet> pollers_;
   std::unique_ptr<NodeHostService> node_host_;
