@@ -6,7 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 #include "sidecar/task_router.h"
 
 namespace exosphere::sidecar {

@@ -65,7 +65,7 @@ absl::Status CheckName(absl::string_view field, const std::string& value) {
 
 }  // namespace
 
-GraphsService::GraphsService(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+GraphsService::GraphsService(GraphApiClient& client, ThreadPool& pool, Scheduler& scheduler,
                              GraphsServiceOptions options,
                              std::function<void(const std::string&)> on_trigger)
     : client_(client),

@@ -10,7 +10,7 @@
 #include "common/scheduler.h"
 #include "common/thread_pool.h"
 #include "exosphere/sidecar/v1/graphs.grpc.pb.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/graph_api_client.h"
 #include "sidecar/worker_token.h"
 
 namespace exosphere::sidecar {
@@ -32,7 +32,7 @@ struct GraphsServiceOptions {
 class GraphsService final : public v1::Graphs::CallbackService {
  public:
   // `on_trigger` runs after each successful TriggerRun with the namespace (to wake its poller).
-  GraphsService(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+  GraphsService(GraphApiClient& client, ThreadPool& pool, Scheduler& scheduler,
                 GraphsServiceOptions options, std::function<void(const std::string&)> on_trigger);
 
   grpc::ServerUnaryReactor* UpsertGraph(grpc::CallbackServerContext* context,
@@ -67,7 +67,7 @@ class GraphsService final : public v1::Graphs::CallbackService {
   absl::Status FetchDetails(const std::string& ns, v1::RunStates& states);
   std::string Namespace(const std::string& requested) const;
 
-  StateManagerClient& client_;
+  GraphApiClient& client_;
   ThreadPool& pool_;
   Scheduler& scheduler_;
   const GraphsServiceOptions options_;

@@ -17,7 +17,7 @@ namespace exosphere::sidecar {
 // worker is registered) and kept until shutdown. Thread-safe.
 class PollerSet final : public CapacityListener {
  public:
-  PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock, PollerOptions options,
+  PollerSet(ClaimTarget& target, StatesClient& client, Clock& clock, PollerOptions options,
             Poller::UnsentReports unsent_reports, Journal* journal = nullptr);
   ~PollerSet() override;
 
@@ -31,7 +31,7 @@ class PollerSet final : public CapacityListener {
 
  private:
   ClaimTarget& target_;
-  StateManagerClient& client_;
+  StatesClient& client_;
   Clock& clock_;
   const PollerOptions options_;
   const Poller::UnsentReports unsent_reports_;

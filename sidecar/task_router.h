@@ -24,7 +24,7 @@
 #include "sidecar/report_queue.h"
 #include "sidecar/secrets_fetcher.h"
 #include "sidecar/sidecar_metrics_fwd.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 #include "sidecar/worker_sink.h"
 
 namespace exosphere::sidecar {

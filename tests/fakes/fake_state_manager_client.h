@@ -12,15 +12,17 @@
 #include "absl/time/time.h"
 
 #include "common/thread_pool.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/graph_api_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::testing {
 
-// An in-memory state manager for sidecar unit tests: states to hand out, secrets, and a record of
-// every call. Each call can be made to fail through a hook. The asynchronous calls run the
-// synchronous ones on a small pool of the fake's own, as the real client completes them on its
-// HTTP thread. Thread-safe.
-class FakeStateManagerClient final : public sidecar::StateManagerClient {
+// An in-memory state manager for sidecar unit tests, behind both clients (the graph API's
+// ListNodes shows what RegisterNodes registered): states to hand out, secrets, graphs, and a
+// record of every call. Each call can be made to fail through a hook. The asynchronous calls run
+// the synchronous ones on a small pool of the fake's own, as the real client completes them on
+// its HTTP thread. Thread-safe.
+class FakeStateManagerClient final : public sidecar::StatesClient, public sidecar::GraphApiClient {
  public:
   struct ClaimCall {
     std::string ns;
