@@ -159,7 +159,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     EXO_ASSIGN_OR_RETURN(journal_, Journal::Open(journal_options, *clock_));
   }
   scheduler_ = std::make_unique<Scheduler>(*clock_);
-  control_pool_ = std::make_unique<ThreadPool>(4);
+  // Registration is one short call per connecting worker, so a small pool of its own.
+  registration_pool_ = std::make_unique<ThreadPool>(2);
+  graphs_pool_ = std::make_unique<ThreadPool>(4);
   // A delivered executed report usually makes the next states claimable: wake the poller.
   auto on_delivered = [this](const std::string& ns, const Report& report) {
     if (report.kind == Report::Kind::kExecuted) pollers_->OnLikelyWork(ns);
@@ -171,7 +173,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   secrets_ =
       std::make_unique<HttpSecretsFetcher>(*states_, *scheduler_, HttpSecretsFetcherOptions{});
   registrar_ = std::make_unique<Registrar>(
-      *states_, *control_pool_, *scheduler_, RegistrarOptions{},
+      *states_, *registration_pool_, *scheduler_, RegistrarOptions{},
       [this](const RegistrationOutcome& outcome) { router_->OnRegistration(outcome); });
 
   TaskRouterOptions router_options;
@@ -204,7 +206,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   graphs_options.default_namespace = config_.default_namespace;
   graphs_options.worker_token = config_.worker_token;
   graphs_ = std::make_unique<GraphsService>(
-      *graph_api_, *control_pool_, *scheduler_, graphs_options,
+      *graph_api_, *graphs_pool_, *scheduler_, graphs_options,
       [this](const std::string& ns) { pollers_->OnLikelyWork(ns); });
 
   RecoverFromJournal();
@@ -369,7 +371,8 @@ void Sidecar::Shutdown() {
   reporter_->Stop();
   // No scheduled closure may run once the pool is gone.
   scheduler_->Stop();
-  control_pool_.reset();
+  registration_pool_.reset();
+  graphs_pool_.reset();
   // Requests still in flight end now with kCancelled (their reports stay in the journal), so
   // that no HTTP callback runs after the reporter and the secrets fetcher are gone.
   if (http_ != nullptr) {

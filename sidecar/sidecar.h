@@ -112,7 +112,10 @@ class Sidecar {
   GraphApiClient* graph_api_ = nullptr;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API
+  // Apart so that slow Graphs API calls (run details of a large run) never delay the
+  // registration a connecting worker waits for.
+  std::unique_ptr<ThreadPool> registration_pool_;
+  std::unique_ptr<ThreadPool> graphs_pool_;
   std::unique_ptr<Reporter> reporter_;
   std::unique_ptr<HttpSecretsFetcher> secrets_;
   std::unique_ptr<Registrar> registrar_;
