@@ -159,7 +159,8 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     EXO_ASSIGN_OR_RETURN(journal_, Journal::Open(journal_options, *clock_));
   }
   scheduler_ = std::make_unique<Scheduler>(*clock_);
-  // Registration is one short call per connecting worker, so a small pool of its own.
+  // Registration is one short call per connecting worker, so a small pool; the Graphs API
+  // fans run details out over its own (GraphsServiceOptions::max_parallel_detail_fetches).
   registration_pool_ = std::make_unique<ThreadPool>(2);
   graphs_pool_ = std::make_unique<ThreadPool>(4);
   // A delivered executed report usually makes the next states claimable: wake the poller.

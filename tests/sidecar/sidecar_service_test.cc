@@ -584,6 +584,8 @@ TEST_F(SidecarServiceTest, UpsertGraphWaitsForValidationAndReturnsStoredPolicies
   EXPECT_EQ(graph.retry_policy().max_retries(), 7u);
   EXPECT_THAT(graph.secret_names(), ::testing::ElementsAre("token"));
   EXPECT_EQ(client_.upsert_bodies()[0]["nodes"][0]["namespace"], "default");
+  // Three PENDING reads and the one that saw it VALID; that one's document is the answer.
+  EXPECT_EQ(client_.graph_reads(), 4);
 }
 
 TEST_F(SidecarServiceTest, UpsertGraphTimesOutWithTheSdkMessage) {
