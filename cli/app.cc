@@ -19,7 +19,7 @@
 #include "cli/run_commands.h"
 #include "cli/state_commands.h"
 #include "sidecar/curl_http_client.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_graph_api_client.h"
 
 namespace exosphere::cli {
 namespace {
@@ -170,11 +170,11 @@ int RunCli(const std::vector<std::string>& args, AppEnvironment& environment) {
     owned_http = *std::move(curl);
     http = owned_http.get();
   }
-  sidecar::RestStateManagerClientOptions client_options;
+  sidecar::RestClientOptions client_options;
   client_options.base_url = connection->uri;
   client_options.api_key = [key = connection->api_key] { return key; };
   client_options.request_timeout = absl::Seconds(30);
-  sidecar::RestStateManagerClient client(*http, client_options);
+  sidecar::RestGraphApiClient client(*http, client_options);
 
   Context context{client, connection->ns, format, terminal, environment.clock};
   absl::StatusOr<ExitCode> result = Handlers().at(name)(*parsed, context);

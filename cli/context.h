@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/graph_api_client.h"
 
 namespace exosphere::cli {
 
@@ -23,7 +23,7 @@ enum class OutputFormat { kTable, kJson };
 
 // Everything a command needs; owned by the caller, which outlives the command.
 struct Context {
-  sidecar::StateManagerClient& client;
+  sidecar::GraphApiClient& client;
   std::string ns;
   OutputFormat format = OutputFormat::kTable;
   Terminal& terminal;

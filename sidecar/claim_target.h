@@ -7,7 +7,7 @@
 #include "absl/time/time.h"
 
 #include "sidecar/poll_group.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 
 #include "common/status_macros.h"
 #include "sidecar/graph_json.h"
@@ -63,9 +66,73 @@ absl::Status CheckName(absl::string_view field, const std::string& value) {
                    "\" is not a valid name (use 1 to 128 letters, digits, '_', '-' or '.')"));
 }
 
+// The run-details GETs of one FetchDetails call, taken one at a time by the threads that work on
+// it. Each of them holds it by shared_ptr because a helper may start after the call returned.
+class DetailFetches {
+ public:
+  DetailFetches(std::string ns, const v1::RunStates& states)
+      : ns_(std::move(ns)),
+        graph_name_(states.graph_name()),
+        run_id_(states.run_id()),
+        state_ids_(StateIds(states)),
+        results_(state_ids_.size(), absl::InternalError("run details not fetched")) {}
+  DetailFetches(const DetailFetches&) = delete;
+  DetailFetches& operator=(const DetailFetches&) = delete;
+
+  size_t size() const { return state_ids_.size(); }
+
+  // Fetches the next state not yet taken until none is left or a fetch failed. Blocks.
+  void Work(GraphApiClient& client) ABSL_LOCKS_EXCLUDED(mu_) {
+    while (true) {
+      size_t index = 0;
+      {
+        absl::MutexLock lock(&mu_);
+        if (failed_ || next_ == state_ids_.size()) return;
+        index = next_++;
+      }
+      absl::StatusOr<json::Json> details =
+          client.GetNodeRunDetails(ns_, graph_name_, run_id_, state_ids_[index]);
+      absl::MutexLock lock(&mu_);
+      failed_ = failed_ || !details.ok();
+      results_[index] = std::move(details);
+      ++finished_;
+    }
+  }
+
+  // Blocks until no fetch runs and none can start; returns the results in state order. After a
+  // failure, states after the ones taken stay unfetched, so the first error in order is real.
+  std::vector<absl::StatusOr<json::Json>> AwaitResults() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return finished_ == next_ && (failed_ || next_ == state_ids_.size());
+    };
+    mu_.Await(absl::Condition(&settled));
+    return std::move(results_);
+  }
+
+ private:
+  static std::vector<std::string> StateIds(const v1::RunStates& states) {
+    std::vector<std::string> ids;
+    ids.reserve(states.states_size());
+    for (const v1::RunState& state : states.states()) ids.push_back(state.state_id());
+    return ids;
+  }
+
+  const std::string ns_;
+  const std::string graph_name_;
+  const std::string run_id_;
+  const std::vector<std::string> state_ids_;
+
+  absl::Mutex mu_;
+  size_t next_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<absl::StatusOr<json::Json>> results_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
 
-GraphsService::GraphsService(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+GraphsService::GraphsService(GraphApiClient& client, ThreadPool& pool, Scheduler& scheduler,
                              GraphsServiceOptions options,
                              std::function<void(const std::string&)> on_trigger)
     : client_(client),
@@ -109,6 +176,12 @@ void GraphsService::Repeat(grpc::CallbackServerContext* context, grpc::ServerUna
 absl::StatusOr<v1::Graph> GraphsService::ReadGraph(const std::string& ns,
                                                    const std::string& graph_name) {
   EXO_ASSIGN_OR_RETURN(json::Json document, client_.GetGraph(ns, graph_name));
+  return GraphFromDocument(ns, graph_name, document);
+}
+
+absl::StatusOr<v1::Graph> GraphsService::GraphFromDocument(const std::string& ns,
+                                                           const std::string& graph_name,
+                                                           const json::Json& document) {
   EXO_ASSIGN_OR_RETURN(v1::Graph graph,
                        GraphFromJson(document, ns, graph_name, /*with_policies=*/false));
   // GET /graph returns defaults for these; the listing has the stored ones.
@@ -127,11 +200,20 @@ absl::StatusOr<v1::Graph> GraphsService::ReadGraph(const std::string& ns,
 }
 
 absl::Status GraphsService::FetchDetails(const std::string& ns, v1::RunStates& states) {
-  for (v1::RunState& state : *states.mutable_states()) {
-    EXO_ASSIGN_OR_RETURN(
-        json::Json details,
-        client_.GetNodeRunDetails(ns, states.graph_name(), states.run_id(), state.state_id()));
-    EXO_RETURN_IF_ERROR(MergeStateDetails(details, state));
+  auto fetches = std::make_shared<DetailFetches>(ns, states);
+  // Helpers on the pool share the work with this thread instead of being waited for: when the
+  // pool is busy (maybe with other FetchDetails calls) this thread fetches everything itself,
+  // so a full pool cannot deadlock. A helper that starts late finds nothing left and returns.
+  const int helpers =
+      std::min<int>(options_.max_parallel_detail_fetches, static_cast<int>(fetches->size())) - 1;
+  for (int i = 0; i < helpers; ++i) {
+    pool_.Submit([fetches, &client = client_] { fetches->Work(client); });
+  }
+  fetches->Work(client_);
+  std::vector<absl::StatusOr<json::Json>> results = fetches->AwaitResults();
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXO_ASSIGN_OR_RETURN(json::Json details, std::move(results[i]));
+    EXO_RETURN_IF_ERROR(MergeStateDetails(details, *states.mutable_states(static_cast<int>(i))));
   }
   return absl::OkStatus();
 }
@@ -180,7 +262,8 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
               ParseValidationStatus(status->get<std::string>()) == v1::VALIDATION_STATUS_PENDING) {
             return false;
           }
-          absl::StatusOr<v1::Graph> graph = ReadGraph(ns, name);
+          // The document just read is the validated graph: no second GET.
+          absl::StatusOr<v1::Graph> graph = GraphFromDocument(ns, name, *document);
           if (graph.ok()) *response = std::move(*graph);
           reactor->Finish(ToGrpcStatus(ForCaller(graph.status())));
           return true;

@@ -10,7 +10,7 @@
 #include "common/scheduler.h"
 #include "common/thread_pool.h"
 #include "exosphere/sidecar/v1/graphs.grpc.pb.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/graph_api_client.h"
 #include "sidecar/worker_token.h"
 
 namespace exosphere::sidecar {
@@ -24,15 +24,17 @@ struct GraphsServiceOptions {
   absl::Duration max_check_interval = absl::Seconds(1);
   absl::Duration default_validation_timeout = absl::Seconds(60);
   absl::Duration default_run_timeout = absl::Seconds(60);
+  // Most run-details GETs in flight at once for one GetRunStates or WaitForRun call.
+  int max_parallel_detail_fetches = 4;
 };
 
-// The Graphs service: forwards each call to the state manager on the control thread pool (never
-// on a gRPC thread) and waits for validation or run completion by re-checking on the scheduler,
-// so that no thread sleeps. Thread-safe.
+// The Graphs service: forwards each call to the state manager on its thread pool (never on a
+// gRPC thread) and waits for validation or run completion by re-checking on the scheduler, so
+// that no thread sleeps. Thread-safe; owns nothing it is given.
 class GraphsService final : public v1::Graphs::CallbackService {
  public:
   // `on_trigger` runs after each successful TriggerRun with the namespace (to wake its poller).
-  GraphsService(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+  GraphsService(GraphApiClient& client, ThreadPool& pool, Scheduler& scheduler,
                 GraphsServiceOptions options, std::function<void(const std::string&)> on_trigger);
 
   grpc::ServerUnaryReactor* UpsertGraph(grpc::CallbackServerContext* context,
@@ -63,11 +65,17 @@ class GraphsService final : public v1::Graphs::CallbackService {
   // Ends the call with UNAUTHENTICATED unless the caller has the worker token; true if it did.
   bool Unauthenticated(grpc::CallbackServerContext* context,
                        grpc::ServerUnaryReactor* reactor) const;
+  // GET /graph, then GraphFromDocument.
   absl::StatusOr<v1::Graph> ReadGraph(const std::string& ns, const std::string& graph_name);
+  // The Graph of a GET /graph document, with the stored policies from the template listing.
+  absl::StatusOr<v1::Graph> GraphFromDocument(const std::string& ns, const std::string& graph_name,
+                                              const json::Json& document);
+  // Adds each state's inputs and outputs, fetched a few at a time (on this thread and the pool);
+  // blocks until all are in. On failure returns the error of the first failing state in order.
   absl::Status FetchDetails(const std::string& ns, v1::RunStates& states);
   std::string Namespace(const std::string& requested) const;
 
-  StateManagerClient& client_;
+  GraphApiClient& client_;
   ThreadPool& pool_;
   Scheduler& scheduler_;
   const GraphsServiceOptions options_;

@@ -16,7 +16,7 @@ struct HttpSecretsFetcher::Pending {
   int attempt = 0;
 };
 
-HttpSecretsFetcher::HttpSecretsFetcher(StateManagerClient& client, Scheduler& scheduler,
+HttpSecretsFetcher::HttpSecretsFetcher(StatesClient& client, Scheduler& scheduler,
                                        HttpSecretsFetcherOptions options)
     : client_(client), scheduler_(scheduler), options_(options) {}
 

@@ -8,7 +8,7 @@
 
 #include "common/scheduler.h"
 #include "sidecar/secrets_fetcher.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 
@@ -24,8 +24,7 @@ struct HttpSecretsFetcherOptions {
 // scheduled on the scheduler. Thread-safe.
 class HttpSecretsFetcher final : public SecretsFetcher {
  public:
-  HttpSecretsFetcher(StateManagerClient& client, Scheduler& scheduler,
-                     HttpSecretsFetcherOptions options);
+  HttpSecretsFetcher(StatesClient& client, Scheduler& scheduler, HttpSecretsFetcherOptions options);
 
   void Fetch(std::string ns, std::string state_id, Callback done) override;
 
@@ -33,7 +32,7 @@ class HttpSecretsFetcher final : public SecretsFetcher {
   struct Pending;
   void Attempt(const std::shared_ptr<Pending>& fetch);
 
-  StateManagerClient& client_;
+  StatesClient& client_;
   Scheduler& scheduler_;
   const HttpSecretsFetcherOptions options_;
 };

@@ -19,7 +19,7 @@
 #include "common/clock.h"
 #include "sidecar/component_stats.h"
 #include "sidecar/report.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 

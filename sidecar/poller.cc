@@ -13,7 +13,7 @@
 
 namespace exosphere::sidecar {
 
-Poller::Poller(std::string ns, ClaimTarget& target, StateManagerClient& client, Clock& clock,
+Poller::Poller(std::string ns, ClaimTarget& target, StatesClient& client, Clock& clock,
                PollerOptions options, UnsentReports unsent_reports, Journal* journal)
     : ns_(std::move(ns)),
       target_(target),

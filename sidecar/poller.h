@@ -14,7 +14,7 @@
 #include "sidecar/claim_target.h"
 #include "sidecar/component_stats.h"
 #include "sidecar/journal.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 
@@ -62,7 +62,7 @@ class Poller {
   using UnsentReports = std::function<uint64_t()>;
 
   // `journal` (optional, not owned) records each claimed state before it is dispatched.
-  Poller(std::string ns, ClaimTarget& target, StateManagerClient& client, Clock& clock,
+  Poller(std::string ns, ClaimTarget& target, StatesClient& client, Clock& clock,
          PollerOptions options, UnsentReports unsent_reports, Journal* journal = nullptr);
   // Stops and joins the thread.
   ~Poller();
@@ -110,7 +110,7 @@ class Poller {
 
   const std::string ns_;
   ClaimTarget& target_;
-  StateManagerClient& client_;
+  StatesClient& client_;
   Clock& clock_;
   const PollerOptions options_;
   const UnsentReports unsent_reports_;

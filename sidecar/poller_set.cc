@@ -4,9 +4,8 @@
 
 namespace exosphere::sidecar {
 
-PollerSet::PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock,
-                     PollerOptions options, Poller::UnsentReports unsent_reports,
-                     WorkSignals& signals, Journal* journal)
+PollerSet::PollerSet(ClaimTarget& target, StatesClient& client, Clock& clock, PollerOptions options,
+                     Poller::UnsentReports unsent_reports, WorkSignals& signals, Journal* journal)
     : target_(target),
       client_(client),
       clock_(clock),

@@ -18,7 +18,7 @@ namespace exosphere::sidecar {
 // StopAll. Thread-safe.
 class PollerSet final : public WorkSignals::Listener {
  public:
-  PollerSet(ClaimTarget& target, StateManagerClient& client, Clock& clock, PollerOptions options,
+  PollerSet(ClaimTarget& target, StatesClient& client, Clock& clock, PollerOptions options,
             Poller::UnsentReports unsent_reports, WorkSignals& signals, Journal* journal = nullptr);
   ~PollerSet() override;
 
@@ -32,7 +32,7 @@ class PollerSet final : public WorkSignals::Listener {
 
  private:
   ClaimTarget& target_;
-  StateManagerClient& client_;
+  StatesClient& client_;
   Clock& clock_;
   const PollerOptions options_;
   const Poller::UnsentReports unsent_reports_;

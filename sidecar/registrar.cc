@@ -8,7 +8,7 @@
 
 namespace exosphere::sidecar {
 
-Registrar::Registrar(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
+Registrar::Registrar(StatesClient& client, ThreadPool& pool, Scheduler& scheduler,
                      RegistrarOptions options, OutcomeCallback on_outcome)
     : client_(client),
       pool_(pool),

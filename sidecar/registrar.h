@@ -13,7 +13,7 @@
 #include "common/scheduler.h"
 #include "common/thread_pool.h"
 #include "sidecar/registration_requester.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 
@@ -30,8 +30,8 @@ class Registrar final : public RegistrationRequester {
  public:
   using OutcomeCallback = std::function<void(const RegistrationOutcome&)>;
 
-  Registrar(StateManagerClient& client, ThreadPool& pool, Scheduler& scheduler,
-            RegistrarOptions options, OutcomeCallback on_outcome);
+  Registrar(StatesClient& client, ThreadPool& pool, Scheduler& scheduler, RegistrarOptions options,
+            OutcomeCallback on_outcome);
   Registrar(const Registrar&) = delete;
   Registrar& operator=(const Registrar&) = delete;
 
@@ -50,7 +50,7 @@ class Registrar final : public RegistrationRequester {
 
   void Attempt(const Key& key) ABSL_LOCKS_EXCLUDED(mu_);
 
-  StateManagerClient& client_;
+  StatesClient& client_;
   ThreadPool& pool_;
   Scheduler& scheduler_;
   const RegistrarOptions options_;

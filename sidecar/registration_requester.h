@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 

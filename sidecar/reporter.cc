@@ -8,7 +8,7 @@
 #include "common/backoff.h"
 #include "common/log.h"
 #include "sidecar/refusal_fallback.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 
@@ -46,7 +46,7 @@ bool IsTransient(const absl::Status& status) {
 
 }  // namespace
 
-Reporter::Reporter(StateManagerClient& client, Scheduler& scheduler, ReporterOptions options,
+Reporter::Reporter(StatesClient& client, Scheduler& scheduler, ReporterOptions options,
                    DeliveredCallback on_delivered, Journal* journal)
     : client_(client),
       scheduler_(scheduler),

@@ -14,7 +14,7 @@
 #include "sidecar/component_stats.h"
 #include "sidecar/journal.h"
 #include "sidecar/report_queue.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::sidecar {
 
@@ -40,7 +40,7 @@ class Reporter final : public ReportQueue {
   using DeliveredCallback = std::function<void(const std::string& ns, const Report& report)>;
 
   // `journal` (optional, not owned) records each report when submitted and when settled.
-  Reporter(StateManagerClient& client, Scheduler& scheduler, ReporterOptions options,
+  Reporter(StatesClient& client, Scheduler& scheduler, ReporterOptions options,
            DeliveredCallback on_delivered = nullptr, Journal* journal = nullptr);
   ~Reporter() override;
   Reporter(const Reporter&) = delete;
@@ -76,7 +76,7 @@ class Reporter final : public ReportQueue {
       ABSL_LOCKS_EXCLUDED(mu_);
   void Settle(uint64_t id) ABSL_LOCKS_EXCLUDED(mu_);
 
-  StateManagerClient& client_;
+  StatesClient& client_;
   Scheduler& scheduler_;
   const ReporterOptions options_;
   const DeliveredCallback on_delivered_;

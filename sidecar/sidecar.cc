@@ -16,7 +16,8 @@
 #include "common/status_macros.h"
 #include "sidecar/curl_http_client.h"
 #include "sidecar/protobuf_errors.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_graph_api_client.h"
+#include "sidecar/rest_states_client.h"
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -120,9 +121,9 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   // Whatever client is used, neither may leave the process in a log line, status or metric.
   if (!config_.worker_token.empty()) log::RegisterSensitiveValue(config_.worker_token);
   if (!config_.api_key.empty()) log::RegisterSensitiveValue(config_.api_key);
-  if (dependencies.state_manager != nullptr) {
-    state_manager_ = dependencies.state_manager;
-  } else {
+  states_ = dependencies.states;
+  graph_api_ = dependencies.graph_api;
+  if (states_ == nullptr || graph_api_ == nullptr) {
     EXO_ASSIGN_OR_RETURN(api_key_,
                          ApiKeySource::Create(config_.api_key, config_.api_key_file, *clock_));
     CurlHttpClientOptions http_options;
@@ -134,7 +135,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     http_options.user_agent = absl::StrCat("exosphere-sidecar/", EXOSPHERE_VERSION);
     http_options.max_connections = config_.http_connections;
     EXO_ASSIGN_OR_RETURN(http_, CurlHttpClient::Create(http_options));
-    RestStateManagerClientOptions rest_options;
+    RestClientOptions rest_options;
     rest_options.base_url = config_.state_manager_uri;
     rest_options.api_key = [this] { return api_key_->Get(); };
     rest_options.request_timeout = config_.http_timeout;
@@ -142,8 +143,14 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
                                      absl::Duration latency) {
       metrics_.StateManagerRequest(endpoint, status, latency);
     };
-    owned_state_manager_ = std::make_unique<RestStateManagerClient>(*http_, rest_options);
-    state_manager_ = owned_state_manager_.get();
+    if (states_ == nullptr) {
+      owned_states_ = std::make_unique<RestStatesClient>(*http_, rest_options);
+      states_ = owned_states_.get();
+    }
+    if (graph_api_ == nullptr) {
+      owned_graph_api_ = std::make_unique<RestGraphApiClient>(*http_, rest_options);
+      graph_api_ = owned_graph_api_.get();
+    }
   }
 
   if (!config_.journal_dir.empty()) {
@@ -152,19 +159,22 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     EXO_ASSIGN_OR_RETURN(journal_, Journal::Open(journal_options, *clock_));
   }
   scheduler_ = std::make_unique<Scheduler>(*clock_);
-  control_pool_ = std::make_unique<ThreadPool>(4);
+  // Registration is one short call per connecting worker, so a small pool; the Graphs API
+  // fans run details out over its own (GraphsServiceOptions::max_parallel_detail_fetches).
+  registration_pool_ = std::make_unique<ThreadPool>(2);
+  graphs_pool_ = std::make_unique<ThreadPool>(4);
   // A delivered executed report usually makes the next states claimable: wake the poller.
   auto on_delivered = [this](const std::string& ns, const Report& report) {
     if (report.kind == Report::Kind::kExecuted) work_signals_.OnLikelyWork(ns);
   };
   ReporterOptions reporter_options;
   reporter_options.hand_back_delay = config_.handback_delay;
-  reporter_ = std::make_unique<Reporter>(*state_manager_, *scheduler_, reporter_options,
-                                         on_delivered, journal_.get());
-  secrets_ = std::make_unique<HttpSecretsFetcher>(*state_manager_, *scheduler_,
-                                                  HttpSecretsFetcherOptions{});
+  reporter_ = std::make_unique<Reporter>(*states_, *scheduler_, reporter_options, on_delivered,
+                                         journal_.get());
+  secrets_ =
+      std::make_unique<HttpSecretsFetcher>(*states_, *scheduler_, HttpSecretsFetcherOptions{});
   registrar_ = std::make_unique<Registrar>(
-      *state_manager_, *control_pool_, *scheduler_, RegistrarOptions{},
+      *states_, *registration_pool_, *scheduler_, RegistrarOptions{},
       [this](const RegistrationOutcome& outcome) { router_->OnRegistration(outcome); });
 
   TaskRouterOptions router_options;
@@ -182,7 +192,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   poller_options.max_batch = config_.max_batch;
   poller_options.max_unsent_reports = config_.max_unsent_reports;
   pollers_ = std::make_unique<PollerSet>(
-      *router_, *state_manager_, *clock_, poller_options, [this] { return reporter_->unsent(); },
+      *router_, *states_, *clock_, poller_options, [this] { return reporter_->unsent(); },
       work_signals_, journal_.get());
 
   NodeHostServiceOptions node_host_options;
@@ -197,7 +207,7 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   graphs_options.default_namespace = config_.default_namespace;
   graphs_options.worker_token = config_.worker_token;
   graphs_ = std::make_unique<GraphsService>(
-      *state_manager_, *control_pool_, *scheduler_, graphs_options,
+      *graph_api_, *graphs_pool_, *scheduler_, graphs_options,
       [this](const std::string& ns) { work_signals_.OnLikelyWork(ns); });
 
   RecoverFromJournal();
@@ -277,7 +287,7 @@ ProbeResult Sidecar::Readiness() {
     absl::MutexLock lock(&readiness_mu_);
     // One real check every 2 s at most, whatever the probe rate.
     if (clock_->Now() - last_health_check_ >= absl::Seconds(2)) {
-      last_health_ = state_manager_->CheckHealth(absl::Seconds(1));
+      last_health_ = states_->CheckHealth(absl::Seconds(1));
       last_health_check_ = clock_->Now();
     }
     state_manager = last_health_;
@@ -362,12 +372,15 @@ void Sidecar::Shutdown() {
   reporter_->Stop();
   // No scheduled closure may run once the pool is gone.
   scheduler_->Stop();
-  control_pool_.reset();
+  registration_pool_.reset();
+  graphs_pool_.reset();
   // Requests still in flight end now with kCancelled (their reports stay in the journal), so
   // that no HTTP callback runs after the reporter and the secrets fetcher are gone.
-  if (owned_state_manager_ != nullptr) {
-    state_manager_ = nullptr;
-    owned_state_manager_.reset();
+  if (http_ != nullptr) {
+    if (owned_states_ != nullptr) states_ = nullptr;
+    if (owned_graph_api_ != nullptr) graph_api_ = nullptr;
+    owned_states_.reset();
+    owned_graph_api_.reset();
     http_.reset();
   }
   const std::string socket_path = UnixSocketPath(config_.listen);

@@ -15,6 +15,7 @@
 #include "common/thread_pool.h"
 #include "sidecar/api_key_source.h"
 #include "sidecar/config.h"
+#include "sidecar/graph_api_client.h"
 #include "sidecar/graphs_service.h"
 #include "sidecar/health_server.h"
 #include "sidecar/http_client.h"
@@ -25,16 +26,18 @@
 #include "sidecar/registrar.h"
 #include "sidecar/reporter.h"
 #include "sidecar/sidecar_metrics.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 #include "sidecar/task_router.h"
 #include "sidecar/work_signals.h"
 
 namespace exosphere::sidecar {
 
-// Seams for tests: a fake state manager and a fake clock. Not owned; must outlive the Sidecar.
+// Seams for tests: a fake state manager (one object may implement both clients) and a fake
+// clock. Not owned; must outlive the Sidecar.
 struct SidecarDependencies {
-  StateManagerClient* state_manager = nullptr;  // default: REST over libcurl
-  Clock* clock = nullptr;                       // default: RealClock
+  StatesClient* states = nullptr;       // default: REST over libcurl
+  GraphApiClient* graph_api = nullptr;  // default: REST over libcurl
+  Clock* clock = nullptr;               // default: RealClock
 };
 
 // The whole sidecar process minus flag parsing: builds every component from the config, serves
@@ -94,13 +97,18 @@ class Sidecar {
   Clock* clock_ = nullptr;
   std::unique_ptr<ApiKeySource> api_key_;
   std::unique_ptr<HttpClient> http_;
-  std::unique_ptr<StateManagerClient> owned_state_manager_;
-  StateManagerClient* state_manager_ = nullptr;
+  std::unique_ptr<StatesClient> owned_states_;
+  std::unique_ptr<GraphApiClient> owned_graph_api_;
+  StatesClient* states_ = nullptr;
+  GraphApiClient* graph_api_ = nullptr;
   std::unique_ptr<Journal> journal_;
   // Before the router and the pollers, which both use it.
   WorkSignals work_signals_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<ThreadPool> control_pool_;  // registration and the Graphs API
+  // Apart so that slow Graphs API calls (run details of a large run) never delay the
+  // registration a connecting worker waits for.
+  std::unique_ptr<ThreadPool> registration_pool_;
+  std::unique_ptr<ThreadPool> graphs_pool_;
   std::unique_ptr<Reporter> reporter_;
   std::unique_ptr<HttpSecretsFetcher> secrets_;
   std::unique_ptr<Registrar> registrar_;

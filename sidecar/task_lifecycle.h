@@ -19,7 +19,7 @@
 #include "exosphere/sidecar/v1/node_host.pb.h"
 #include "sidecar/report.h"
 #include "sidecar/router_effects.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 #include "sidecar/task_outcome.h"
 #include "sidecar/worker_registry.h"
 

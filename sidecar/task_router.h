@@ -20,7 +20,7 @@
 #include "sidecar/report_queue.h"
 #include "sidecar/router_effects.h"
 #include "sidecar/secrets_fetcher.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/states_client.h"
 #include "sidecar/task_lifecycle.h"
 #include "sidecar/worker_registry.h"
 #include "sidecar/worker_sink.h"

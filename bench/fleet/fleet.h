@@ -17,7 +17,7 @@
 #include "harness/process_sample.h"
 #include "harness/scratch_dir.h"
 #include "sidecar/curl_http_client.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_graph_api_client.h"
 #include "tests/reliability/fault_proxy.h"
 #include <sys/types.h>
 
@@ -95,7 +95,7 @@ class Fleet {
   std::vector<std::unique_ptr<harness::ChildProcess>> sidecars_;
   std::vector<std::unique_ptr<NoopWorker>> workers_;
   std::unique_ptr<sidecar::CurlHttpClient> http_;
-  std::unique_ptr<sidecar::RestStateManagerClient> rest_;
+  std::unique_ptr<sidecar::RestGraphApiClient> rest_;
 };
 
 }  // namespace exosphere::bench

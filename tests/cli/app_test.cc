@@ -1,5 +1,5 @@
 // exospherectl's commands end to end inside the process: RunCli over the real
-// RestStateManagerClient with a FakeHttpClient at the HTTP boundary.
+// RestGraphApiClient with a FakeHttpClient at the HTTP boundary.
 #include "cli/app.h"
 
 #include "common/ids.h"

@@ -48,9 +48,8 @@ sidecar::Report Execute(const sidecar::ClaimedState& state) {
       {{{"summary", absl::StrCat(Words(text).size(), " words shouted: \"", text, "\"")}}});
 }
 
-sidecar::RestStateManagerClientOptions Options(const std::string& base_url,
-                                               const std::string& api_key) {
-  sidecar::RestStateManagerClientOptions options;
+sidecar::RestClientOptions Options(const std::string& base_url, const std::string& api_key) {
+  sidecar::RestClientOptions options;
   options.base_url = base_url;
   options.api_key = [api_key] { return api_key; };
   return options;

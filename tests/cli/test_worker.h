@@ -9,7 +9,7 @@
 #include "absl/synchronization/notification.h"
 
 #include "sidecar/curl_http_client.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_states_client.h"
 
 namespace exosphere::cli::testing {
 
@@ -36,7 +36,7 @@ class TestWorker {
 
   const std::string ns_;
   std::unique_ptr<sidecar::CurlHttpClient> http_;
-  sidecar::RestStateManagerClient client_;
+  sidecar::RestStatesClient client_;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -119,6 +119,17 @@ std::vector<json::Json> FakeStateManagerClient::trigger_bodies() const {
   return trigger_bodies_;
 }
 
+int FakeStateManagerClient::graph_reads() const {
+  absl::MutexLock lock(&mu_);
+  return graph_reads_total_;
+}
+
+void FakeStateManagerClient::SetNodeDetailsHook(
+    std::function<absl::Status(const std::string& state_id)> hook) {
+  absl::MutexLock lock(&mu_);
+  node_details_hook_ = std::move(hook);
+}
+
 absl::Status FakeStateManagerClient::RegisterNodes(
     absl::string_view ns, absl::string_view runtime_name,
     const std::vector<sidecar::NodeRegistration>& nodes) {
@@ -225,6 +236,7 @@ absl::StatusOr<json::Json> FakeStateManagerClient::UpsertGraph(absl::string_view
 absl::StatusOr<json::Json> FakeStateManagerClient::GetGraph(absl::string_view ns,
                                                             absl::string_view graph_name) {
   absl::MutexLock lock(&mu_);
+  ++graph_reads_total_;
   const std::string key = absl::StrCat(ns, "/", graph_name);
   auto it = graphs_.find(key);
   if (it == graphs_.end()) {
@@ -290,6 +302,15 @@ absl::StatusOr<json::Json> FakeStateManagerClient::GetNodeRunDetails(absl::strin
                                                                      absl::string_view graph_name,
                                                                      absl::string_view run_id,
                                                                      absl::string_view state_id) {
+  std::function<absl::Status(const std::string&)> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = node_details_hook_;
+  }
+  if (hook) {
+    absl::Status status = hook(std::string(state_id));
+    if (!status.ok()) return status;
+  }
   absl::MutexLock lock(&mu_);
   auto it = node_details_.find(std::string(state_id));
   if (it == node_details_.end()) return absl::NotFoundError("node details: HTTP 404");

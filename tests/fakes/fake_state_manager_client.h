@@ -12,15 +12,17 @@
 #include "absl/time/time.h"
 
 #include "common/thread_pool.h"
-#include "sidecar/state_manager_client.h"
+#include "sidecar/graph_api_client.h"
+#include "sidecar/states_client.h"
 
 namespace exosphere::testing {
 
-// An in-memory state manager for sidecar unit tests: states to hand out, secrets, and a record of
-// every call. Each call can be made to fail through a hook. The asynchronous calls run the
-// synchronous ones on a small pool of the fake's own, as the real client completes them on its
-// HTTP thread. Thread-safe.
-class FakeStateManagerClient final : public sidecar::StateManagerClient {
+// An in-memory state manager for sidecar unit tests, behind both clients (the graph API's
+// ListNodes shows what RegisterNodes registered): states to hand out, secrets, graphs, and a
+// record of every call. Each call can be made to fail through a hook. The asynchronous calls run
+// the synchronous ones on a small pool of the fake's own, as the real client completes them on
+// its HTTP thread. Thread-safe.
+class FakeStateManagerClient final : public sidecar::StatesClient, public sidecar::GraphApiClient {
  public:
   struct ClaimCall {
     std::string ns;
@@ -68,6 +70,11 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   void SetNodeDetails(const std::string& state_id, json::Json document);
   std::vector<json::Json> upsert_bodies() const;
   std::vector<json::Json> trigger_bodies() const;
+  // How many times GetGraph was called.
+  int graph_reads() const;
+  // Runs (without the fake's lock, so it may block) before each GetNodeRunDetails answers; a
+  // non-OK result is the call's.
+  void SetNodeDetailsHook(std::function<absl::Status(const std::string& state_id)> hook);
 
   absl::Status RegisterNodes(absl::string_view ns, absl::string_view runtime_name,
                              const std::vector<sidecar::NodeRegistration>& nodes) override;
@@ -121,6 +128,8 @@ class FakeStateManagerClient final : public sidecar::StateManagerClient {
   std::map<std::string, int> graph_reads_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, json::Json> run_graphs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, json::Json> node_details_ ABSL_GUARDED_BY(mu_);
+  std::function<absl::Status(const std::string&)> node_details_hook_ ABSL_GUARDED_BY(mu_);
+  int graph_reads_total_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<json::Json> upsert_bodies_ ABSL_GUARDED_BY(mu_);
   std::vector<json::Json> trigger_bodies_ ABSL_GUARDED_BY(mu_);
   int next_run_ ABSL_GUARDED_BY(mu_) = 1;

@@ -1,5 +1,5 @@
 // Fuzzes the sidecar's reading of a POST /states/enqueue reply (contract 2.5) and of error bodies
-// (FastAPI `detail`, section 1.4) through RestStateManagerClient::ClaimStates. The first byte
+// (FastAPI `detail`, section 1.4) through RestStatesClient::ClaimStates. The first byte
 // picks the HTTP status (or a transport failure); the rest is the body.
 //
 // Invariants: no crash or exception; errors carry a message without the API key and quote at
@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/json_util.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_states_client.h"
 #include "tests/fakes/fake_http_client.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -39,10 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     http.Respond(status, body);
   }
-  exosphere::sidecar::RestStateManagerClientOptions options;
+  exosphere::sidecar::RestClientOptions options;
   options.base_url = "http://state-manager:8000";
   options.api_key = [] { return std::string(exosphere::fuzz::kApiKey); };
-  exosphere::sidecar::RestStateManagerClient client(http, options);
+  exosphere::sidecar::RestStatesClient client(http, options);
   auto claimed = client.ClaimStates("fuzz-ns", {"NodeA", "NodeB"}, 4);
   if (!claimed.ok()) {
     CheckError(claimed.status(), body);

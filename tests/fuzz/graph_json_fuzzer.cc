@@ -52,7 +52,7 @@ void ReadGraph(const Json& document, bool with_policies) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exosphere::fuzz::SilenceLogs();
   const Json document = Json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) return 0;  // RestStateManagerClient rejects it before this point
+  if (document.is_discarded()) return 0;  // RestGraphApiClient rejects it before this point
 
   ReadGraph(document, /*with_policies=*/false);
   ReadGraph(document, /*with_policies=*/true);

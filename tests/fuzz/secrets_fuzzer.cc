@@ -1,5 +1,5 @@
 // Fuzzes the sidecar's reading of a GET /state/{id}/secrets reply (contract 2.11) through
-// RestStateManagerClient::GetSecrets and GetSecretsAsync. The first byte picks the HTTP status;
+// RestStatesClient::GetSecrets and GetSecretsAsync. The first byte picks the HTTP status;
 // the rest is the body.
 //
 // Invariants: no crash or exception; both calls agree; errors carry a message that contains
@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/json_util.h"
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_states_client.h"
 #include "tests/fakes/fake_http_client.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -52,10 +52,10 @@ void CollectValues(const Json& value, std::vector<std::string>& out) {
 absl::Status SecretsStatus(int http_status, const std::string& body) {
   exosphere::testing::FakeHttpClient http;
   http.Respond(http_status, body);
-  exosphere::sidecar::RestStateManagerClientOptions options;
+  exosphere::sidecar::RestClientOptions options;
   options.base_url = "http://state-manager:8000";
   options.api_key = [] { return std::string(exosphere::fuzz::kApiKey); };
-  exosphere::sidecar::RestStateManagerClient client(http, options);
+  exosphere::sidecar::RestStatesClient client(http, options);
   return client.GetSecrets("fuzz-ns", "0123456789abcdef01234567").status();
 }
 
@@ -97,10 +97,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exosphere::testing::FakeHttpClient http;
   http.Respond(status, body);
   http.Respond(status, body);
-  exosphere::sidecar::RestStateManagerClientOptions options;
+  exosphere::sidecar::RestClientOptions options;
   options.base_url = "http://state-manager:8000";
   options.api_key = [] { return std::string(exosphere::fuzz::kApiKey); };
-  exosphere::sidecar::RestStateManagerClient client(http, options);
+  exosphere::sidecar::RestStatesClient client(http, options);
   const absl::StatusOr<StringMap> secrets =
       client.GetSecrets("fuzz-ns", "0123456789abcdef01234567");
   absl::StatusOr<StringMap> async_secrets = absl::UnknownError("callback not called");

@@ -105,7 +105,7 @@ class SidecarServiceTest : public ::testing::Test {
     config.listen = absl::StrCat("unix:", ::testing::TempDir(), "/sidecar-", getpid(), ".sock");
     config.poll_interval = absl::Milliseconds(20);
     config.reconnect_grace = absl::Seconds(5);
-    ASSERT_OK_AND_ASSIGN(sidecar_, Sidecar::Start(config, {&client_, nullptr}));
+    ASSERT_OK_AND_ASSIGN(sidecar_, Sidecar::Start(config, {&client_, &client_, nullptr}));
     channel_ = sidecar_->InProcessChannel();
     node_host_ = v1::NodeHost::NewStub(channel_);
     graphs_ = v1::Graphs::NewStub(channel_);
@@ -136,7 +136,7 @@ TEST(SidecarListenTest, AMissingSocketDirectoryIsNamedWithHowToCreateIt) {
   config.api_key = "unused";
   const std::string dir = absl::StrCat(::testing::TempDir(), "/missing-", getpid(), "/exo");
   config.listen = absl::StrCat("unix:", dir, "/s.sock");
-  EXPECT_THAT(Sidecar::Start(config, {&client, nullptr}),
+  EXPECT_THAT(Sidecar::Start(config, {&client, &client, nullptr}),
               StatusIs(absl::StatusCode::kUnavailable,
                        AllOf(HasSubstr(absl::StrCat("cannot listen on ", config.listen)),
                              HasSubstr("No such file or directory"),
@@ -160,7 +160,7 @@ TEST(SidecarListenTest, APortInUseIsNamed) {
   ASSERT_EQ(getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
   const int port = ntohs(address.sin_port);
   config.listen = absl::StrCat("127.0.0.1:", port);
-  EXPECT_THAT(Sidecar::Start(config, {&client, nullptr}),
+  EXPECT_THAT(Sidecar::Start(config, {&client, &client, nullptr}),
               StatusIs(absl::StatusCode::kUnavailable,
                        HasSubstr(absl::StrCat("cannot listen on 127.0.0.1:", port, ": port ", port,
                                               " is in use"))));
@@ -584,6 +584,8 @@ TEST_F(SidecarServiceTest, UpsertGraphWaitsForValidationAndReturnsStoredPolicies
   EXPECT_EQ(graph.retry_policy().max_retries(), 7u);
   EXPECT_THAT(graph.secret_names(), ::testing::ElementsAre("token"));
   EXPECT_EQ(client_.upsert_bodies()[0]["nodes"][0]["namespace"], "default");
+  // Three PENDING reads and the one that saw it VALID; that one's document is the answer.
+  EXPECT_EQ(client_.graph_reads(), 4);
 }
 
 TEST_F(SidecarServiceTest, UpsertGraphTimesOutWithTheSdkMessage) {

@@ -1,4 +1,4 @@
-#include "sidecar/rest_state_manager_client.h"
+#include "sidecar/rest_states_client.h"
 
 #include <string>
 #include <vector>
@@ -22,9 +22,9 @@ using ::testing::Pair;
 
 constexpr char kKey[] = "sk-test-secret-key";
 
-class RestStateManagerClientTest : public ::testing::Test {
+class RestStatesClientTest : public ::testing::Test {
  protected:
-  RestStateManagerClientTest()
+  RestStatesClientTest()
       : client_(http_, {"http://sm:8000/", [] { return std::string(kKey); }, absl::Seconds(3),
                         [this](absl::string_view endpoint, int status, absl::Duration) {
                           observed_.push_back(absl::StrCat(endpoint, " ", status));
@@ -33,10 +33,10 @@ class RestStateManagerClientTest : public ::testing::Test {
 
   FakeHttpClient http_;
   std::vector<std::string> observed_;
-  RestStateManagerClient client_;
+  RestStatesClient client_;
 };
 
-TEST_F(RestStateManagerClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHeaders) {
+TEST_F(RestStatesClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHeaders) {
   http_.Respond(200, R"({"runtime_name":"rt","registered_nodes":[{"name":"n"}]})");
   ASSERT_OK(client_.RegisterNodes("my ns", "rt",
                                   {{"n", {{"type", "object"}}, {{"type", "object"}}, {"k"}}}));
@@ -52,7 +52,7 @@ TEST_F(RestStateManagerClientTest, RegisterSendsTheContractBodyWithKeyAndJsonHea
                               "outputs_schema":{"type":"object"},"secrets":["k"]}]})"));
 }
 
-TEST_F(RestStateManagerClientTest, ARegistrationReplyThatDoesNotEchoTheRequestIsAnError) {
+TEST_F(RestStatesClientTest, ARegistrationReplyThatDoesNotEchoTheRequestIsAnError) {
   const std::vector<NodeRegistration> nodes = {
       {"n", {{"type", "object"}}, {{"type", "object"}}, {}}};
   for (const char* body : {"<html>gateway</html>", "{}", R"({"runtime_name":"rt"})",
@@ -67,7 +67,7 @@ TEST_F(RestStateManagerClientTest, ARegistrationReplyThatDoesNotEchoTheRequestIs
   }
 }
 
-TEST_F(RestStateManagerClientTest, AStateThatIsNotQueuedIsClassifiedWhereTheReplyIsRead) {
+TEST_F(RestStatesClientTest, AStateThatIsNotQueuedIsClassifiedWhereTheReplyIsRead) {
   for (const char* detail :
        {"State is not queued", "State is not queued or executed", "State is already executed"}) {
     http_.Respond(400, absl::StrCat(R"({"detail":")", detail, R"("})"));
@@ -81,7 +81,7 @@ TEST_F(RestStateManagerClientTest, AStateThatIsNotQueuedIsClassifiedWhereTheRepl
   EXPECT_FALSE(StateWasNotQueued(client_.SendReport("ns", Report::Errored("s1", "e"))));
 }
 
-TEST_F(RestStateManagerClientTest, ClaimParsesStatesAndKeepsMalformedOnesReportable) {
+TEST_F(RestStatesClientTest, ClaimParsesStatesAndKeepsMalformedOnesReportable) {
   http_.Respond(200, R"({"count":3,"namespace":"ns","status":"QUEUED","states":[
       {"state_id":"a","node_name":"n","identifier":"i","inputs":{"x":"1"},"created_at":"2025-01-02T03:04:05"},
       {"state_id":"b","node_name":"n","identifier":"i","inputs":"oops"},
@@ -98,7 +98,7 @@ TEST_F(RestStateManagerClientTest, ClaimParsesStatesAndKeepsMalformedOnesReporta
   EXPECT_THAT(states[1].malformed, HasSubstr("'inputs' must be an object"));
 }
 
-TEST_F(RestStateManagerClientTest, HttpOutcomesMapToCanonicalCodesWithTheServersDetail) {
+TEST_F(RestStatesClientTest, HttpOutcomesMapToCanonicalCodesWithTheServersDetail) {
   http_.Respond(400, R"({"detail":"State is not queued"})");
   EXPECT_THAT(
       client_.SendReport("ns", Report::Executed("s1", {})),
@@ -128,7 +128,7 @@ TEST_F(RestStateManagerClientTest, HttpOutcomesMapToCanonicalCodesWithTheServers
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connection refused")));
 }
 
-TEST_F(RestStateManagerClientTest, EveryExchangeIsObservedWithItsEndpointAndStatus) {
+TEST_F(RestStatesClientTest, EveryExchangeIsObservedWithItsEndpointAndStatus) {
   http_.Respond(503, "");
   http_.Fail(absl::UnavailableError("connection refused"));
   EXPECT_FALSE(client_.SendReport("ns", Report::Executed("s1", {})).ok());
@@ -139,7 +139,7 @@ TEST_F(RestStateManagerClientTest, EveryExchangeIsObservedWithItsEndpointAndStat
   EXPECT_THAT(observed_, ::testing::ElementsAre("executed 503", "enqueue 0", "health 200"));
 }
 
-TEST_F(RestStateManagerClientTest, AnErrorAfterTheTransportResentTheRequestSaysSo) {
+TEST_F(RestStatesClientTest, AnErrorAfterTheTransportResentTheRequestSaysSo) {
   http_.Respond(400, R"({"detail":"State is not queued"})");
   const absl::Status once = client_.SendReport("ns", Report::Executed("s1", {}));
   EXPECT_THAT(once, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not queued")));
@@ -151,26 +151,23 @@ TEST_F(RestStateManagerClientTest, AnErrorAfterTheTransportResentTheRequestSaysS
   EXPECT_TRUE(RequestWasResent(twice));
 }
 
-TEST_F(RestStateManagerClientTest, AReportIsAppliedOnAny2xxEvenWithAGarbledBody) {
+TEST_F(RestStatesClientTest, AReportIsAppliedOnAny2xxEvenWithAGarbledBody) {
   http_.Respond(200, "not json at all");
   EXPECT_OK(client_.SendReport("ns", Report::Pruned("s1", {{"k", "v"}})));
   EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/state/s1/prune");
   EXPECT_EQ(Last().body, R"({"data":{"k":"v"}})");
 }
 
-TEST_F(RestStateManagerClientTest, GarbageFromTheServerIsAnInternalErrorNotACrash) {
+TEST_F(RestStatesClientTest, GarbageFromTheServerIsAnInternalErrorNotACrash) {
   http_.Respond(200, R"({"states":"nope"})");
   EXPECT_THAT(client_.ClaimStates("ns", {"n"}, 1),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'states' must be an array")));
   http_.Respond(200, "{\"truncated");
   EXPECT_THAT(client_.ClaimStates("ns", {"n"}, 1),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("not JSON")));
-  http_.Respond(200, R"({"status":"CREATED"})");
-  EXPECT_THAT(client_.TriggerRun("ns", "g", json::Json::object()),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("run_id")));
 }
 
-TEST_F(RestStateManagerClientTest, SecretsAreReturnedButNeverQuotedInErrors) {
+TEST_F(RestStatesClientTest, SecretsAreReturnedButNeverQuotedInErrors) {
   http_.Respond(200, R"({"secrets":{"token":"s3cr3t-value"}})");
   ASSERT_OK_AND_ASSIGN(json::StringMap secrets, client_.GetSecrets("ns", "s1"));
   EXPECT_EQ(secrets.at("token"), "s3cr3t-value");
@@ -181,31 +178,6 @@ TEST_F(RestStateManagerClientTest, SecretsAreReturnedButNeverQuotedInErrors) {
   http_.Respond(200, R"({"secrets":{"token":42}})");
   EXPECT_THAT(client_.GetSecrets("ns", "s1"),
               StatusIs(absl::StatusCode::kInternal, Not(HasSubstr("42"))));
-}
-
-TEST_F(RestStateManagerClientTest, GraphCallsUseTheContractPaths) {
-  ASSERT_OK(client_.UpsertGraph("ns", "g", json::Json::object()).status());
-  EXPECT_EQ(Last().method, "PUT");
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g");
-  ASSERT_OK(client_.GetGraph("ns", "g").status());
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g");
-  ASSERT_OK(client_.ListGraphs("ns").status());
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graphs/");
-  http_.Respond(200, R"({"status":"CREATED","run_id":"r-1"})");
-  ASSERT_OK_AND_ASSIGN(std::string run_id, client_.TriggerRun("ns", "g", json::Json::object()));
-  EXPECT_EQ(run_id, "r-1");
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g/trigger");
-  ASSERT_OK(client_.ListRuns("ns", 2, 50).status());
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/runs/2/50");
-  ASSERT_OK(client_.GetRunGraph("ns", "r-1").status());
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/states/run/r-1/graph");
-  ASSERT_OK(client_.GetNodeRunDetails("ns", "g", "r-1", "s1").status());
-  EXPECT_EQ(Last().url, "http://sm:8000/v0/namespace/ns/graph/g/run/r-1/node/s1");
-}
-
-TEST(EscapePathSegmentTest, EncodesEverythingButUnreservedCharacters) {
-  EXPECT_EQ(EscapePathSegment("a-b_c.d~e"), "a-b_c.d~e");
-  EXPECT_EQ(EscapePathSegment("a/b c?"), "a%2Fb%20c%3F");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-#ifndef EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
-#define EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
+#ifndef EXOSPHERE_SIDECAR_STATES_CLIENT_H_
+#define EXOSPHERE_SIDECAR_STATES_CLIENT_H_
 
 #include <functional>
 #include <string>
@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 #include "common/json_util.h"
 #include "sidecar/report.h"
@@ -56,8 +57,9 @@ struct ClaimedState {
   std::string malformed;
 };
 
-// Every call the sidecar makes to the state manager (contract sections 2 and 5). Implementations
-// are thread-safe and block the caller; never call them from a gRPC reactor.
+// The state manager calls on the sidecar's hot path (contract section 2): registration, claims,
+// secrets, reports and the readiness check. Implementations are thread-safe; the blocking calls
+// block the caller, so never call them from a gRPC reactor.
 //
 // HTTP outcomes map to codes as follows (the message carries the method, path, HTTP status and
 // the server's `detail` text, never the API key or secret values):
@@ -65,9 +67,9 @@ struct ClaimedState {
 //   429 -> kResourceExhausted; 400 -> kFailedPrecondition; 401 -> kUnauthenticated;
 //   404 -> kNotFound; 409 -> kAlreadyExists; 422 -> kInvalidArgument;
 //   a 2xx body that does not have the documented shape -> kInternal.
-class StateManagerClient {
+class StatesClient {
  public:
-  virtual ~StateManagerClient() = default;
+  virtual ~StatesClient() = default;
 
   // PUT /nodes/.
   virtual absl::Status RegisterNodes(absl::string_view ns, absl::string_view runtime_name,
@@ -90,32 +92,10 @@ class StateManagerClient {
   virtual void GetSecretsAsync(absl::string_view ns, absl::string_view state_id,
                                std::function<void(absl::StatusOr<json::StringMap>)> done) = 0;
 
-  // Graph API, passed through as JSON documents of the contract's shapes.
-  virtual absl::StatusOr<json::Json> UpsertGraph(absl::string_view ns, absl::string_view graph_name,
-                                                 const json::Json& body) = 0;
-  virtual absl::StatusOr<json::Json> GetGraph(absl::string_view ns,
-                                              absl::string_view graph_name) = 0;
-  virtual absl::StatusOr<json::Json> ListGraphs(absl::string_view ns) = 0;
-  // Returns the new run id.
-  virtual absl::StatusOr<std::string> TriggerRun(absl::string_view ns, absl::string_view graph_name,
-                                                 const json::Json& body) = 0;
-  virtual absl::StatusOr<json::Json> ListRuns(absl::string_view ns, int page, int size) = 0;
-  virtual absl::StatusOr<json::Json> GetRunGraph(absl::string_view ns,
-                                                 absl::string_view run_id) = 0;
-  virtual absl::StatusOr<json::Json> GetNodeRunDetails(absl::string_view ns,
-                                                       absl::string_view graph_name,
-                                                       absl::string_view run_id,
-                                                       absl::string_view state_id) = 0;
   // GET /health within `timeout`: OK when the server answers 200 (used for readiness).
   virtual absl::Status CheckHealth(absl::Duration timeout) = 0;
-  // GET /nodes/: the registered nodes of the namespace, as the contract's JSON document.
-  virtual absl::StatusOr<json::Json> ListNodes(absl::string_view ns) = 0;
-  // POST /state/{id}/manual-retry with `fanout_id` (a fresh UUID per retry): returns the id of
-  // the new CREATED state. kNotFound for an unknown state, kAlreadyExists for a reused fanout_id.
-  virtual absl::StatusOr<std::string> ManualRetry(absl::string_view ns, absl::string_view state_id,
-                                                  absl::string_view fanout_id) = 0;
 };
 
 }  // namespace exosphere::sidecar
 
-#endif  // EXOSPHERE_SIDECAR_STATE_MANAGER_CLIENT_H_
+#endif  // EXOSPHERE_SIDECAR_STATES_CLIENT_H_
