@@ -128,13 +128,6 @@ struct Rounds {
   }
 };
 
-void PrintPhaseStart(const std::string& phase, const SidecarUnderTest& sidecar) {
-  // For profiling: `perf record -p PID` can be started on this line (bench/README.md).
-  std::printf("# phase %s sidecar=%s pid=%d starts\n", phase.c_str(), sidecar.label().c_str(),
-              static_cast<int>(sidecar.pid()));
-  std::fflush(stdout);
-}
-
 int Run() {
   const int64_t states = absl::GetFlag(FLAGS_states);
   const int batch = absl::GetFlag(FLAGS_batch);
@@ -221,8 +214,8 @@ int Run() {
 
     // The same number of states through each sidecar and its no-op workers, in turn.
     for (size_t i = 0; i < sidecars.size(); ++i) {
-      PrintPhaseStart(absl::StrCat("throughput round=", round + 1), *sidecars[i]);
-      absl::StatusOr<PhaseResult> phase = sidecars[i]->RunThroughputPhase(states);
+      absl::StatusOr<PhaseResult> phase =
+          sidecars[i]->RunThroughputPhase(absl::StrCat("throughput round=", round + 1), states);
       if (!phase.ok()) return Fail(phase.status());
       rounds[i].Add(*phase, raw.StatesPerSecond());
       std::printf(
@@ -255,7 +248,6 @@ int Run() {
     slow.task_time = absl::Milliseconds(absl::GetFlag(FLAGS_slow_task_ms));
     slow.states = slow_states;
     for (auto& sidecar : sidecars) {
-      PrintPhaseStart("slow", *sidecar);
       absl::StatusOr<PhaseResult> phase = sidecar->RunSlowPhase(slow);
       if (!phase.ok()) return Fail(phase.status());
       std::printf(

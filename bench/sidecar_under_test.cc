@@ -157,8 +157,9 @@ void SidecarUnderTest::Stop() {
   (void)process_->Wait(absl::Seconds(30));
 }
 
-absl::StatusOr<PhaseResult> SidecarUnderTest::RunThroughputPhase(int64_t states) {
-  absl::StatusOr<PhaseResult> result = MeasurePhase(workers_, states);
+absl::StatusOr<PhaseResult> SidecarUnderTest::RunThroughputPhase(const std::string& phase,
+                                                                 int64_t states) {
+  absl::StatusOr<PhaseResult> result = MeasurePhase(phase, workers_, states);
   // Paused again for the next preload, whatever happened.
   for (auto& worker : workers_) worker->Pause();
   return result;
@@ -177,17 +178,22 @@ absl::StatusOr<PhaseResult> SidecarUnderTest::RunSlowPhase(const SlowPhaseOption
   if (absl::Status registered = AwaitAllRegistered(slow, absl::Seconds(20)); !registered.ok()) {
     return registered;
   }
-  absl::StatusOr<PhaseResult> result = MeasurePhase(slow, options.states);
+  absl::StatusOr<PhaseResult> result = MeasurePhase("slow", slow, options.states);
   // Every task was answered, so closing the streams hands nothing back.
   for (auto& worker : slow) worker->Pause();
   return result;
 }
 
 absl::StatusOr<PhaseResult> SidecarUnderTest::MeasurePhase(
-    std::vector<std::unique_ptr<NoopWorker>>& workers, int64_t states) {
+    const std::string& phase, std::vector<std::unique_ptr<NoopWorker>>& workers, int64_t states) {
   if (absl::Status preloaded = PreloadStates(setup_.target, states); !preloaded.ok()) {
     return preloaded;
   }
+  // The load starts right after this line, so a profiler can be attached on it
+  // (bench/README.md, "How the profiles were taken").
+  std::printf("# phase %s sidecar=%s pid=%d load starts\n", phase.c_str(), label().c_str(),
+              static_cast<int>(pid()));
+  std::fflush(stdout);
   for (auto& worker : workers) worker->Reset();
   absl::StatusOr<SettledReports> reports_before = ReadSettledReports(health_);
   if (!reports_before.ok()) return reports_before.status();

@@ -80,9 +80,10 @@ class SidecarUnderTest {
   int64_t rss_idle_with_workers_kib() const { return rss_idle_with_workers_kib_; }
 
   // Preloads `states` states and lets the workers take them until the sidecar has settled every
-  // report. Errors: preload failures, reports rejected by the server, reports not settled a
-  // minute after the workers' last answer.
-  absl::StatusOr<PhaseResult> RunThroughputPhase(int64_t states);
+  // report; prints "# phase `phase` sidecar=LABEL pid=PID load starts" when the load starts.
+  // Errors: preload failures, reports rejected by the server, reports not settled a minute after
+  // the workers' last answer.
+  absl::StatusOr<PhaseResult> RunThroughputPhase(const std::string& phase, int64_t states);
 
   // The same with slow workers connected for the phase only (the fast ones stay paused).
   absl::StatusOr<PhaseResult> RunSlowPhase(const SlowPhaseOptions& options);
@@ -104,7 +105,8 @@ class SidecarUnderTest {
   NoopWorkerOptions WorkerOptions(int slots) const;
   // Starts `workers` (already registered and paused), waits for `states` answers and then for
   // the sidecar to settle their reports, and measures.
-  absl::StatusOr<PhaseResult> MeasurePhase(std::vector<std::unique_ptr<NoopWorker>>& workers,
+  absl::StatusOr<PhaseResult> MeasurePhase(const std::string& phase,
+                                           std::vector<std::unique_ptr<NoopWorker>>& workers,
                                            int64_t states);
 
   const SidecarSetup setup_;
