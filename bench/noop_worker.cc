@@ -1,6 +1,8 @@
 #include "bench/noop_worker.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/time/clock.h"
 
@@ -25,9 +27,19 @@ NoopWorker::NoopWorker(std::shared_ptr<grpc::Channel> channel, NoopWorkerOptions
   stream_->Write(hello);
   if (options_.start_paused) SetSlots(0);
   reader_ = std::thread([this] { Read(); });
+  if (options_.answer_delay > absl::ZeroDuration()) {
+    answerer_ = std::thread([this] { AnswerHeld(); });
+  }
 }
 
 NoopWorker::~NoopWorker() {
+  if (answerer_.joinable()) {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    answerer_.join();
+  }
   stream_->WritesDone();
   context_.TryCancel();
   reader_.join();
@@ -48,6 +60,11 @@ int64_t NoopWorker::answered() const {
   return answered_;
 }
 
+int64_t NoopWorker::in_flight() const {
+  absl::MutexLock lock(&mu_);
+  return received_ - answered_;
+}
+
 absl::Time NoopWorker::last_answer() const {
   absl::MutexLock lock(&mu_);
   return last_answer_;
@@ -61,6 +78,7 @@ std::vector<double> NoopWorker::latencies_ms() const {
 void NoopWorker::Reset() {
   absl::MutexLock lock(&mu_);
   answered_ = 0;
+  received_ = static_cast<int64_t>(held_.size());
   latencies_ms_.clear();
 }
 
@@ -75,34 +93,73 @@ void NoopWorker::Read() {
   v1::SidecarMessage message;
   v1::WorkerMessage result;
   result.mutable_result()->mutable_executed()->add_outputs();
+  const bool delayed = options_.answer_delay > absl::ZeroDuration();
   while (stream_->Read(&message)) {
     if (message.has_registration() && message.registration().registered()) {
       absl::MutexLock lock(&mu_);
       registered_ = true;
     }
     if (!message.has_task()) continue;
-    const int64_t now_us = absl::ToUnixMicros(absl::Now());
+    const absl::Time now = absl::Now();
     if (on_task_) on_task_(message.task());
-    result.mutable_result()->set_state_id(message.task().state_id());
     {
       absl::MutexLock lock(&mu_);
-      v1::Output& output = *result.mutable_result()->mutable_executed()->mutable_outputs(0);
-      if (output_bytes_ > 0) {
-        (*output.mutable_fields())["blob"] = std::string(static_cast<size_t>(output_bytes_), 'x');
-      } else {
-        output.mutable_fields()->clear();
+      latencies_ms_.push_back(
+          static_cast<double>(absl::ToUnixMicros(now) - message.task().claimed_at_unix_micros()) /
+          1000.0);
+      ++received_;
+      if (delayed) {
+        held_.push_back({now + options_.answer_delay, message.task().state_id()});
+        continue;
       }
     }
-    {
-      absl::MutexLock lock(&write_mu_);
-      stream_->Write(result);
-    }
-    absl::MutexLock lock(&mu_);
-    latencies_ms_.push_back(static_cast<double>(now_us - message.task().claimed_at_unix_micros()) /
-                            1000.0);
-    ++answered_;
-    last_answer_ = absl::Now();
+    Answer(message.task().state_id(), result);
   }
+}
+
+void NoopWorker::AnswerHeld() {
+  v1::WorkerMessage result;
+  result.mutable_result()->mutable_executed()->add_outputs();
+  std::vector<std::string> due;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &NoopWorker::HasHeldOrStoppingLocked));
+      if (stopping_) return;
+      // Wake at the first deadline, or earlier only to stop.
+      mu_.AwaitWithDeadline(absl::Condition(&stopping_), held_.front().deadline);
+      if (stopping_) return;
+      const absl::Time now = absl::Now();
+      while (!held_.empty() && held_.front().deadline <= now) {
+        due.push_back(std::move(held_.front().state_id));
+        held_.pop_front();
+      }
+    }
+    for (const std::string& state_id : due) Answer(state_id, result);
+    due.clear();
+  }
+}
+
+bool NoopWorker::HasHeldOrStoppingLocked() const { return stopping_ || !held_.empty(); }
+
+void NoopWorker::Answer(const std::string& state_id, v1::WorkerMessage& result) {
+  result.mutable_result()->set_state_id(state_id);
+  {
+    absl::MutexLock lock(&mu_);
+    v1::Output& output = *result.mutable_result()->mutable_executed()->mutable_outputs(0);
+    if (output_bytes_ > 0) {
+      (*output.mutable_fields())["blob"] = std::string(static_cast<size_t>(output_bytes_), 'x');
+    } else {
+      output.mutable_fields()->clear();
+    }
+  }
+  {
+    absl::MutexLock lock(&write_mu_);
+    stream_->Write(result);
+  }
+  absl::MutexLock lock(&mu_);
+  ++answered_;
+  last_answer_ = absl::Now();
 }
 
 }  // namespace exosphere::bench

@@ -2,6 +2,7 @@
 #define EXOSPHERE_BENCH_NOOP_WORKER_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,11 +26,15 @@ struct NoopWorkerOptions {
   std::string worker_label = "bench";
   // Connect with 0 slots and take tasks only after Start(), so that preloading is not raced.
   bool start_paused = true;
+  // Hold every task this long before answering it (a slow worker); zero answers at once. The
+  // reader thread only queues the task: a timer thread answers it at its deadline, so that many
+  // tasks can be held at once (up to `slots`).
+  absl::Duration answer_delay = absl::ZeroDuration();
 };
 
-// A no-op worker on one NodeHost stream, written from the proto: answers every task at once
-// with executed (one output, empty unless SetOutputBytes) and records how long each task took
-// from the sidecar's claim reply to its arrival here. Thread-safe.
+// A no-op worker on one NodeHost stream, written from the proto: answers every task with executed
+// (one output, empty unless SetOutputBytes), at once or after `answer_delay`, and records how long
+// each task took from the sidecar's claim reply to its arrival here. Thread-safe.
 class NoopWorker {
  public:
   // Runs on the stream's reader thread for every task, before it is answered; must be quick.
@@ -48,6 +53,8 @@ class NoopWorker {
 
   bool AwaitRegistered(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_);
   int64_t answered() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Tasks received and not yet answered (held by the answer delay).
+  int64_t in_flight() const ABSL_LOCKS_EXCLUDED(mu_);
   absl::Time last_answer() const ABSL_LOCKS_EXCLUDED(mu_);
   // Claim reply to task arrival, in milliseconds, in arrival order.
   std::vector<double> latencies_ms() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -56,6 +63,17 @@ class NoopWorker {
  private:
   void SetSlots(int slots) ABSL_LOCKS_EXCLUDED(write_mu_);
   void Read() ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
+  // The delayed mode's timer thread: answers each held task once its deadline passed.
+  void AnswerHeld() ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
+  bool HasHeldOrStoppingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the executed result of `state_id` and counts it as answered.
+  void Answer(const std::string& state_id, sidecar::v1::WorkerMessage& result)
+      ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
+
+  struct HeldTask {
+    absl::Time deadline;
+    std::string state_id;
+  };
 
   const NoopWorkerOptions options_;
   const OnTask on_task_;
@@ -70,7 +88,12 @@ class NoopWorker {
   absl::Time last_answer_ ABSL_GUARDED_BY(mu_);
   int64_t output_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<double> latencies_ms_ ABSL_GUARDED_BY(mu_);
+  int64_t received_ ABSL_GUARDED_BY(mu_) = 0;
+  // Deadlines grow in arrival order, as the delay is the same for every task.
+  std::deque<HeldTask> held_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread reader_;
+  std::thread answerer_;  // only with an answer delay
 };
 
 }  // namespace exosphere::bench
