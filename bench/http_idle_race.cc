@@ -27,7 +27,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "devserver/devserver.h"
-#include "sidecar/curl_http_client.h"
+#include "sidecar/transport/curl_http_client.h"
 
 ABSL_FLAG(int32_t, keep_alive_s, 1,
           "The devserver's keep-alive timeout in seconds (uvicorn's default is 5).");

@@ -23,7 +23,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "devserver/devserver.h"
-#include "sidecar/curl_http_client.h"
+#include "sidecar/transport/curl_http_client.h"
 
 ABSL_FLAG(int32_t, requests, 20000, "Requests per client and round.");
 ABSL_FLAG(int32_t, rounds, 3, "Rounds; each runs every client once, interleaved.");

@@ -18,8 +18,8 @@
 #include "cli/node_commands.h"
 #include "cli/run_commands.h"
 #include "cli/state_commands.h"
-#include "sidecar/curl_http_client.h"
-#include "sidecar/rest_graph_api_client.h"
+#include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/rest_graph_api_client.h"
 
 namespace exosphere::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "cli/connection.h"
 #include "cli/context.h"
 #include "common/clock.h"
-#include "sidecar/http_client.h"
+#include "sidecar/transport/http_client.h"
 
 namespace exosphere::cli {
 

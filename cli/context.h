@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "sidecar/graph_api_client.h"
+#include "sidecar/transport/graph_api_client.h"
 
 namespace exosphere::cli {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 namespace exosphere::cli {
 

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 namespace exosphere::cli {
 

@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 
 #include "cli/table.h"
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 namespace exosphere::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/ids.h"
-#include "common/naive_time.h"
+#include "devserver/naive_time.h"
 #include "devserver/response_json.h"
 
 namespace exosphere::devserver {

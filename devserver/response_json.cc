@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "common/naive_time.h"
+#include "devserver/naive_time.h"
 
 namespace exosphere::devserver {
 

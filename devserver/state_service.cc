@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/ids.h"
-#include "common/naive_time.h"
+#include "devserver/naive_time.h"
 #include "devserver/retry_delay.h"
 
 namespace exosphere::devserver {

@@ -21,9 +21,9 @@
 #include "common/log.h"
 #include "common/stop_signals.h"
 #include "sidecar/config.h"
-#include "sidecar/curl_http_client.h"
 #include "sidecar/dev_mode.h"
 #include "sidecar/sidecar.h"
+#include "sidecar/transport/curl_http_client.h"
 
 ABSL_FLAG(std::string, state_manager_uri, "",
           "Base URL of the state manager, e.g. http://state-manager:8000. "

@@ -14,10 +14,10 @@
 
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "sidecar/curl_http_client.h"
-#include "sidecar/protobuf_errors.h"
-#include "sidecar/rest_graph_api_client.h"
-#include "sidecar/rest_states_client.h"
+#include "sidecar/services/protobuf_errors.h"
+#include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/rest_graph_api_client.h"
+#include "sidecar/transport/rest_states_client.h"
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>

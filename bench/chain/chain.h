@@ -14,8 +14,8 @@
 #include "bench/noop_worker.h"
 #include "harness/child_process.h"
 #include "harness/scratch_dir.h"
-#include "sidecar/curl_http_client.h"
 #include "sidecar/rest_state_manager_client.h"
+#include "sidecar/transport/curl_http_client.h"
 #include "tests/reliability/fault_proxy.h"
 
 namespace exosphere::bench {

@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 namespace exosphere::bench {
 namespace {

@@ -16,8 +16,8 @@
 #include "harness/child_process.h"
 #include "harness/process_sample.h"
 #include "harness/scratch_dir.h"
-#include "sidecar/curl_http_client.h"
-#include "sidecar/rest_graph_api_client.h"
+#include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/rest_graph_api_client.h"
 #include "tests/reliability/fault_proxy.h"
 #include <sys/types.h>
 

@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 
 #include "common/clock.h"
-#include "sidecar/http_client.h"
+#include "sidecar/transport/http_client.h"
 
 namespace exosphere::cli::testing {
 

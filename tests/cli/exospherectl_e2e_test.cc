@@ -12,9 +12,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
-#include "common/json_util.h"
 #include "harness/child_process.h"
 #include "harness/scratch_dir.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/cli/test_worker.h"
 #include "tests/devserver/devserver_process.h"
 #include "tests/support/status_matchers.h"

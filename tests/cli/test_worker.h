@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 
-#include "sidecar/curl_http_client.h"
-#include "sidecar/rest_states_client.h"
+#include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/rest_states_client.h"
 
 namespace exosphere::cli::testing {
 

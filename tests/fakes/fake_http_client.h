@@ -6,7 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 
-#include "sidecar/http_client.h"
+#include "sidecar/transport/http_client.h"
 
 namespace exosphere::testing {
 

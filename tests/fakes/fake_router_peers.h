@@ -11,11 +11,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-#include "sidecar/capacity_listener.h"
-#include "sidecar/registration_requester.h"
-#include "sidecar/report_queue.h"
-#include "sidecar/secrets_fetcher.h"
-#include "sidecar/worker_sink.h"
+#include "sidecar/core/capacity_listener.h"
+#include "sidecar/core/registration_requester.h"
+#include "sidecar/core/report_queue.h"
+#include "sidecar/core/secrets_fetcher.h"
+#include "sidecar/core/worker_sink.h"
 
 // Fakes of what the TaskRouter talks to. All thread-safe; none calls back into its caller from
 // within a call (as the real implementations promise).

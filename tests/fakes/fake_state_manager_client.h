@@ -12,8 +12,8 @@
 #include "absl/time/time.h"
 
 #include "common/thread_pool.h"
-#include "sidecar/graph_api_client.h"
-#include "sidecar/states_client.h"
+#include "sidecar/transport/graph_api_client.h"
+#include "sidecar/transport/states_client.h"
 
 namespace exosphere::testing {
 

@@ -1,7 +1,7 @@
-// Fuzzes the sidecar's reading of the state manager's graph documents (sidecar/graph_json.h):
-// GET /graph/{name} and GET /graphs/ templates (contract 2.3, 5), GET /runs/{page}/{size},
-// GET /states/run/{id}/graph and GET .../node/{id}. The input is the reply body; it is read as
-// every one of those documents, as the Graphs service would.
+// Fuzzes the sidecar's reading of the state manager's graph documents
+// (sidecar/services/graph_json.h): GET /graph/{name} and GET /graphs/ templates (contract 2.3, 5),
+// GET /runs/{page}/{size}, GET /states/run/{id}/graph and GET .../node/{id}. The input is the reply
+// body; it is read as every one of those documents, as the Graphs service would.
 //
 // Invariants: no crash, exception or undefined behaviour (numbers of any size or sign); errors
 // carry a message; what is returned serializes to a protobuf message that parses back, so the
@@ -14,8 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#include "common/json_util.h"
-#include "sidecar/graph_json.h"
+#include "sidecar/services/graph_json.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

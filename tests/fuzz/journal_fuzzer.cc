@@ -1,8 +1,8 @@
-// Fuzzes the sidecar's journal replay on restart (sidecar/journal.h): after a crash the file may
-// end in a torn line, or hold garbage. The input becomes the journal file and Journal::Open reads
-// it. If the first byte is odd, every line of the rest gets a valid checksum prefix first, so the
-// fuzzer also reaches the record decoding behind the checksum (a file written by another version,
-// or damage the checksum cannot see); otherwise the rest is the file as it is.
+// Fuzzes the sidecar's journal replay on restart (sidecar/operations/journal.h): after a crash the
+// file may end in a torn line, or hold garbage. The input becomes the journal file and
+// Journal::Open reads it. If the first byte is odd, every line of the rest gets a valid checksum
+// prefix first, so the fuzzer also reaches the record decoding behind the checksum (a file written
+// by another version, or damage the checksum cannot see); otherwise the rest is the file as it is.
 //
 // Invariants: no crash or exception; Open succeeds whatever the file holds (a bad journal must
 // not keep the sidecar from starting); recovered entries have distinct ids and their reports
@@ -25,8 +25,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
-#include "common/json_util.h"
-#include "sidecar/journal.h"
+#include "sidecar/operations/journal.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -34,7 +34,8 @@ namespace {
 
 using exosphere::sidecar::Journal;
 
-// The journal's line checksum (FNV-1a 64 of the JSON text), as sidecar/journal.cc writes it.
+// The journal's line checksum (FNV-1a 64 of the JSON text), as sidecar/operations/journal.cc writes
+// it.
 uint64_t Checksum(absl::string_view text) {
   uint64_t hash = 14695981039346656037ULL;
   for (unsigned char c : text) {

@@ -1,5 +1,6 @@
-// Fuzzes the common JSON helpers (common/json_util.h) that every sidecar reader of a state-manager
-// reply or request field uses: Parse, the typed getters and the string-map conversions.
+// Fuzzes the common JSON helpers (sidecar/transport/json_util.h) that every sidecar reader of a
+// state-manager reply or request field uses: Parse, the typed getters and the string-map
+// conversions.
 //
 // Invariants: no crash or exception; errors are kInvalidArgument and name the document; a parsed
 // document dumps to text that parses back to an equal document; the getters agree with the
@@ -13,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

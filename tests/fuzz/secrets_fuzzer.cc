@@ -15,8 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
-#include "common/json_util.h"
-#include "sidecar/rest_states_client.h"
+#include "sidecar/transport/json_util.h"
+#include "sidecar/transport/rest_states_client.h"
 #include "tests/fakes/fake_http_client.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -11,7 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 namespace httplib {
 class Client;

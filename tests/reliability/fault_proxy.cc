@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/reliability/socket_io.h"
 #include <sys/eventfd.h>
 #include <sys/socket.h>

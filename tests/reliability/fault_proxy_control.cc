@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/reliability/fault_proxy_json.h"
 
 namespace exosphere::reliability {

@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/reliability/fault_proxy_stats.h"
 #include "tests/reliability/fault_rule.h"
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "common/json_util.h"
+#include "sidecar/transport/json_util.h"
 
 // Graph templates (request bodies of PUT /graph/{name}) over the reliability worker's nodes
 // (node_names.h). A trigger's inputs replace the root's template inputs of the same name, so one

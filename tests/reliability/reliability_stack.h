@@ -11,10 +11,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-#include "common/json_util.h"
 #include "harness/child_process.h"
 #include "harness/prometheus_samples.h"
 #include "harness/scratch_dir.h"
+#include "sidecar/transport/json_util.h"
 #include "tests/reliability/devserver_rest.h"
 #include "tests/reliability/fault_proxy.h"
 

@@ -1,4 +1,4 @@
-#include "sidecar/api_key_source.h"
+#include "sidecar/transport/api_key_source.h"
 
 #include <cstdio>
 #include <fstream>

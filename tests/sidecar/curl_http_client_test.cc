@@ -1,4 +1,4 @@
-#include "sidecar/curl_http_client.h"
+#include "sidecar/transport/curl_http_client.h"
 
 #include <httplib.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "sidecar/graph_json.h"
+#include "sidecar/services/graph_json.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "sidecar/graphs_service.h"
+#include "sidecar/services/graphs_service.h"
 
 #include <algorithm>
 #include <map>

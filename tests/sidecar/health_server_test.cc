@@ -1,4 +1,4 @@
-#include "sidecar/health_server.h"
+#include "sidecar/services/health_server.h"
 
 #include <httplib.h>
 

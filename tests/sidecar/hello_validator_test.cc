@@ -1,4 +1,4 @@
-#include "sidecar/hello_validator.h"
+#include "sidecar/core/hello_validator.h"
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"

@@ -1,4 +1,4 @@
-#include "sidecar/journal.h"
+#include "sidecar/operations/journal.h"
 
 #include <fcntl.h>
 #include <unistd.h>

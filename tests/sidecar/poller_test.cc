@@ -1,4 +1,4 @@
-#include "sidecar/poller.h"
+#include "sidecar/operations/poller.h"
 
 #include <atomic>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "sidecar/quoting.h"
+#include "sidecar/transport/quoting.h"
 
 #include <string>
 
@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 
 #include "common/log.h"
-#include "sidecar/grpc_status.h"
+#include "sidecar/services/grpc_status.h"
 
 namespace exosphere::sidecar {
 namespace {

@@ -1,4 +1,4 @@
-#include "sidecar/registrar.h"
+#include "sidecar/operations/registrar.h"
 
 #include <atomic>
 #include <memory>

@@ -1,11 +1,11 @@
-#include "sidecar/report.h"
+#include "sidecar/transport/report.h"
 
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "sidecar/refusal_fallback.h"
+#include "sidecar/operations/refusal_fallback.h"
 
 namespace exosphere::sidecar {
 namespace {

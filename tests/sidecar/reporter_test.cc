@@ -1,4 +1,4 @@
-#include "sidecar/reporter.h"
+#include "sidecar/operations/reporter.h"
 
 #include <atomic>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "sidecar/rest_graph_api_client.h"
+#include "sidecar/transport/rest_graph_api_client.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "sidecar/rest_states_client.h"
+#include "sidecar/transport/rest_states_client.h"
 
 #include <string>
 #include <vector>

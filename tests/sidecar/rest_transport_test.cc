@@ -1,4 +1,4 @@
-#include "sidecar/rest_transport.h"
+#include "sidecar/transport/rest_transport.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "sidecar/sidecar_metrics.h"
+#include "sidecar/metrics/sidecar_metrics.h"
 
 #include <algorithm>
 #include <optional>

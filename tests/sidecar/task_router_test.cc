@@ -1,4 +1,4 @@
-#include "sidecar/task_router.h"
+#include "sidecar/core/task_router.h"
 
 #include <atomic>
 #include <map>
@@ -14,8 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "sidecar/hello_validator.h"
-#include "sidecar/sidecar_metrics.h"
+#include "sidecar/core/hello_validator.h"
+#include "sidecar/metrics/sidecar_metrics.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_router_peers.h"
 #include "tests/support/status_matchers.h"

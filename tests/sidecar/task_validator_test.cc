@@ -1,4 +1,4 @@
-#include "sidecar/task_validator.h"
+#include "sidecar/core/task_validator.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

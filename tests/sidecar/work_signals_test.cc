@@ -1,4 +1,4 @@
-#include "sidecar/work_signals.h"
+#include "sidecar/core/work_signals.h"
 
 #include <string>
 #include <vector>
