@@ -99,10 +99,10 @@ absl::Status Chain::StartDevserver() {
       sidecar::CurlHttpClient::Create(http_options);
   if (!http.ok()) return http.status();
   http_ = *std::move(http);
-  sidecar::RestStateManagerClientOptions rest_options;
+  sidecar::RestClientOptions rest_options;
   rest_options.base_url = *url;
   rest_options.api_key = [] { return std::string(kApiKey); };
-  rest_ = std::make_unique<sidecar::RestStateManagerClient>(*http_, rest_options);
+  rest_ = std::make_unique<sidecar::RestGraphApiClient>(*http_, rest_options);
   return absl::OkStatus();
 }
 

@@ -14,8 +14,8 @@
 #include "bench/noop_worker.h"
 #include "harness/child_process.h"
 #include "harness/scratch_dir.h"
-#include "sidecar/rest_state_manager_client.h"
 #include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/rest_graph_api_client.h"
 #include "tests/reliability/fault_proxy.h"
 
 namespace exosphere::bench {
@@ -78,7 +78,7 @@ class Chain {
   std::vector<std::unique_ptr<harness::ChildProcess>> sidecars_;
   std::vector<std::unique_ptr<NoopWorker>> workers_;
   std::unique_ptr<sidecar::CurlHttpClient> http_;
-  std::unique_ptr<sidecar::RestStateManagerClient> rest_;
+  std::unique_ptr<sidecar::RestGraphApiClient> rest_;
 };
 
 }  // namespace exosphere::bench
