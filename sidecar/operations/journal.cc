@@ -299,8 +299,9 @@ absl::Status Journal::Compact() {
     compacting_ = true;
     tail_.clear();
     snapshot.reserve(live_.size());
-    for (const auto& [id, live] : live_)
+    for (const auto& [id, live] : live_) {
       snapshot.push_back({live.order, {live.ns, id, live.report}});
+    }
   }
   std::sort(snapshot.begin(), snapshot.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
