@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -161,6 +162,17 @@ absl::StatusOr<std::string> ChildProcess::WaitForLine(
 absl::StatusOr<std::string> ChildProcess::WaitForStdoutLine(
     const std::function<bool(const std::string&)>& predicate, absl::Duration timeout) {
   return WaitForLine(predicate, timeout, true);
+}
+
+absl::StatusOr<std::string> ChildProcess::WaitForStdoutPrefix(absl::string_view prefix,
+                                                              absl::Duration timeout) {
+  absl::StatusOr<std::string> line = WaitForLine(
+      [&](const std::string& text) { return absl::StartsWith(text, prefix); }, timeout, true);
+  if (!line.ok()) {
+    return absl::Status(line.status().code(),
+                        absl::StrCat(line.status().message(), " (waited for '", prefix, "')"));
+  }
+  return line->substr(prefix.size());
 }
 
 absl::StatusOr<std::string> ChildProcess::WaitForStderrLine(

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -43,6 +44,9 @@ class ChildProcess {
   // kFailedPrecondition when the child closed stdout first.
   absl::StatusOr<std::string> WaitForStdoutLine(
       const std::function<bool(const std::string&)>& predicate, absl::Duration timeout);
+  // Waits for a stdout line starting with `prefix` (e.g. "listening on ") and returns the rest of
+  // it; errors as above, their messages naming the child and the prefix.
+  absl::StatusOr<std::string> WaitForStdoutPrefix(absl::string_view prefix, absl::Duration timeout);
   // The same for stderr lines.
   absl::StatusOr<std::string> WaitForStderrLine(
       const std::function<bool(const std::string&)>& predicate, absl::Duration timeout);

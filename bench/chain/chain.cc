@@ -4,7 +4,6 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -20,17 +19,6 @@ using harness::ChildProcess;
 
 constexpr char kApiKey[] = "chain-bench-key";
 constexpr char kListeningPrefix[] = "listening on ";
-
-absl::StatusOr<std::string> AwaitLinePrefix(ChildProcess& process, absl::string_view prefix,
-                                            const std::string& what, absl::Duration timeout) {
-  absl::StatusOr<std::string> line = process.WaitForStdoutLine(
-      [&](const std::string& text) { return absl::StartsWith(text, prefix); }, timeout);
-  if (!line.ok()) {
-    return absl::Status(line.status().code(), absl::StrCat(what, " did not print '", prefix,
-                                                           "': ", line.status().message()));
-  }
-  return line->substr(prefix.size());
-}
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(std::vector<std::string> argv,
                                                      std::string label, bool echo) {
@@ -87,7 +75,7 @@ absl::Status Chain::StartDevserver() {
   if (!devserver.ok()) return devserver.status();
   devserver_ = *std::move(devserver);
   absl::StatusOr<std::string> url =
-      AwaitLinePrefix(*devserver_, kListeningPrefix, "exosphere-devserver", options_.start_timeout);
+      devserver_->WaitForStdoutPrefix(kListeningPrefix, options_.start_timeout);
   if (!url.ok()) return url.status();
   if (!absl::SimpleAtoi(url->substr(url->rfind(':') + 1), &devserver_port_)) {
     return absl::InternalError(absl::StrCat("devserver address '", *url, "'"));
@@ -126,8 +114,8 @@ absl::Status Chain::StartSidecars() {
   }
   for (int sidecar = 0; sidecar < kSidecars; ++sidecar) {
     absl::StatusOr<std::string> address =
-        AwaitLinePrefix(*sidecars_[static_cast<size_t>(sidecar)], kListeningPrefix,
-                        absl::StrCat("sidecar ", SidecarName(sidecar)), options_.start_timeout);
+        sidecars_[static_cast<size_t>(sidecar)]->WaitForStdoutPrefix(kListeningPrefix,
+                                                                     options_.start_timeout);
     if (!address.ok()) return address.status();
   }
   return absl::OkStatus();

@@ -4,7 +4,6 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -20,17 +19,6 @@ using harness::ChildProcess;
 
 constexpr char kApiKey[] = "fleet-bench-key";
 constexpr char kListeningPrefix[] = "listening on ";
-
-absl::StatusOr<std::string> AwaitLinePrefix(ChildProcess& process, absl::string_view prefix,
-                                            const std::string& what, absl::Duration timeout) {
-  absl::StatusOr<std::string> line = process.WaitForStdoutLine(
-      [&](const std::string& text) { return absl::StartsWith(text, prefix); }, timeout);
-  if (!line.ok()) {
-    return absl::Status(line.status().code(), absl::StrCat(what, " did not print '", prefix,
-                                                           "': ", line.status().message()));
-  }
-  return line->substr(prefix.size());
-}
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(std::vector<std::string> argv,
                                                      std::string label, bool echo = false) {
@@ -89,7 +77,7 @@ absl::Status Fleet::StartDevserver() {
   if (!devserver.ok()) return devserver.status();
   devserver_ = *std::move(devserver);
   absl::StatusOr<std::string> url =
-      AwaitLinePrefix(*devserver_, kListeningPrefix, "exosphere-devserver", options_.start_timeout);
+      devserver_->WaitForStdoutPrefix(kListeningPrefix, options_.start_timeout);
   if (!url.ok()) return url.status();
   if (!absl::SimpleAtoi(url->substr(url->rfind(':') + 1), &devserver_port_)) {
     return absl::InternalError(absl::StrCat("devserver address '", *url, "'"));
@@ -133,9 +121,8 @@ absl::Status Fleet::StartSidecars() {
     sidecars_.push_back(*std::move(sidecar));
   }
   for (int pod = 0; pod < options_.pods; ++pod) {
-    absl::StatusOr<std::string> address =
-        AwaitLinePrefix(*sidecars_[static_cast<size_t>(pod)], kListeningPrefix,
-                        absl::StrCat("the sidecar of pod ", pod), options_.start_timeout);
+    absl::StatusOr<std::string> address = sidecars_[static_cast<size_t>(pod)]->WaitForStdoutPrefix(
+        kListeningPrefix, options_.start_timeout);
     if (!address.ok()) return address.status();
   }
   return absl::OkStatus();
