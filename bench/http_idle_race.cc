@@ -1,12 +1,13 @@
 // http-idle-race: how often the sidecar's HTTP client sends a request twice because the kept-alive
 // connection it reused was being closed by the server's keep-alive timeout at that moment (the
-// server got the request and dropped it with the connection; libcurl, having no answer, sent it
-// again on a new connection). For a claim, that strands the states of the first one.
+// server got the request and dropped it with the connection; the client, having no answer, sent
+// it again on a new connection). For a claim, that strands the states of the first one.
 //
-// Clients (threads, each with its own CurlHttpClient, as the sidecar's pollers and reporters
-// are) send a report-shaped POST to an in-process devserver, then wait for a time drawn uniformly
-// from [keep-alive - window, keep-alive + window] and send again, for --duration-s; once with
-// each --max-idle-ms setting. Prints one line per setting (see bench/README.md).
+// Clients (threads, each with its own HTTP client of --http-client's kind, as the sidecar's
+// pollers and reporters are) send a report-shaped POST to an in-process devserver, then wait for a
+// time drawn uniformly from [keep-alive - window, keep-alive + window] and send again, for
+// --duration-s; once with each --max-idle-ms setting. Prints one line per setting (see
+// bench/README.md).
 
 #include <cstdio>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "common/log.h"
 #include "devserver/devserver.h"
 #include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/plain_http_client.h"
 
 ABSL_FLAG(int32_t, keep_alive_s, 1,
           "The devserver's keep-alive timeout in seconds (uvicorn's default is 5).");
@@ -37,8 +39,11 @@ ABSL_FLAG(int32_t, window_ms, 2,
 ABSL_FLAG(int32_t, clients, 32, "Concurrent clients, each with its own connection.");
 ABSL_FLAG(int32_t, duration_s, 30, "How long each setting runs.");
 ABSL_FLAG(std::string, max_idle_ms, "off,300",
-          "Comma-separated CurlHttpClientOptions::max_idle settings to measure, in milliseconds; "
-          "'off' is libcurl alone (reuse up to 118 s idle), as before max_idle existed.");
+          "Comma-separated HttpClientOptions::max_idle settings to measure, in milliseconds; "
+          "'off' is no limit of ours (libcurl: reuse up to 118 s idle), as before max_idle "
+          "existed.");
+ABSL_FLAG(std::string, http_client, "plain",
+          "The client measured: plain (PlainHttpClient, the sidecar's for http://) or curl.");
 
 namespace {
 
@@ -65,8 +70,12 @@ void RunClient(const std::string& url, absl::Duration max_idle, absl::Duration k
   exosphere::sidecar::CurlHttpClientOptions options;
   options.max_connections = 1;
   options.max_idle = max_idle;
-  absl::StatusOr<std::unique_ptr<exosphere::sidecar::CurlHttpClient>> client =
-      exosphere::sidecar::CurlHttpClient::Create(options);
+  absl::StatusOr<std::unique_ptr<exosphere::sidecar::HttpClient>> client;
+  if (absl::GetFlag(FLAGS_http_client) == "curl") {
+    client = exosphere::sidecar::CurlHttpClient::Create(options);
+  } else {
+    client = exosphere::sidecar::PlainHttpClient::Create(options);
+  }
   Totals mine;
   if (!client.ok()) {
     mine.errors = 1;
@@ -100,6 +109,8 @@ int Run() {
   if (keep_alive < absl::Seconds(1) || window >= keep_alive || clients < 1) {
     return Fail("need --keep-alive-s >= 1, --window-ms below it and --clients >= 1");
   }
+  const std::string kind = absl::GetFlag(FLAGS_http_client);
+  if (kind != "plain" && kind != "curl") return Fail("--http-client must be plain or curl");
   std::vector<absl::Duration> settings;
   for (absl::string_view item : absl::StrSplit(absl::GetFlag(FLAGS_max_idle_ms), ',')) {
     int64_t millis = 0;
@@ -140,11 +151,11 @@ int Run() {
                                  ? "off"
                                  : absl::StrCat(absl::ToInt64Milliseconds(max_idle));
     std::printf(
-        "http_idle_race keep_alive_s=%d window_ms=%d clients=%d max_idle_ms=%s requests=%lld "
-        "resent=%lld errors=%lld resent_per_1000=%.2f\n",
-        absl::GetFlag(FLAGS_keep_alive_s), absl::GetFlag(FLAGS_window_ms), clients, idle.c_str(),
-        static_cast<long long>(totals.requests), static_cast<long long>(totals.resent),
-        static_cast<long long>(totals.errors),
+        "http_idle_race client=%s keep_alive_s=%d window_ms=%d clients=%d max_idle_ms=%s "
+        "requests=%lld resent=%lld errors=%lld resent_per_1000=%.2f\n",
+        kind.c_str(), absl::GetFlag(FLAGS_keep_alive_s), absl::GetFlag(FLAGS_window_ms), clients,
+        idle.c_str(), static_cast<long long>(totals.requests),
+        static_cast<long long>(totals.resent), static_cast<long long>(totals.errors),
         totals.requests > 0
             ? 1000.0 * static_cast<double>(totals.resent) / static_cast<double>(totals.requests)
             : 0.0);
@@ -161,7 +172,7 @@ int main(int argc, char** argv) {
       "How often a request is re-sent because its kept-alive connection was closed by the "
       "server's keep-alive timeout as it went out.\n"
       "Usage: http-idle-race [--keep-alive-s=1] [--window-ms=2] [--clients=32] "
-      "[--duration-s=30] [--max-idle-ms=off,300]");
+      "[--duration-s=30] [--max-idle-ms=off,300] [--http-client=plain|curl]");
   std::vector<std::string> storage;
   std::vector<char*> normalized = exosphere::NormalizeFlagNames(argc, argv, storage);
   absl::ParseCommandLine(argc, normalized.data());

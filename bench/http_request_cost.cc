@@ -1,6 +1,7 @@
 // http-request-cost: the CPU one keep-alive HTTP request costs the thread that sends it, for the
 // sidecar's libcurl client (CurlHttpClient::Send, the code that sends every report) next to
-// cpp-httplib's client (what devserver-bench and sidecar-bench's raw phase use), in the same run
+// cpp-httplib's client (what devserver-bench and sidecar-bench's raw phase use) and the sidecar's
+// own PlainHttpClient (what it uses for http:// state managers), in the same run
 // against the same in-process devserver. The request has the shape of a report: a POST of
 // {"outputs": []} to a state's executed endpoint. Prints one parseable line per client and round
 // (see bench/README.md).
@@ -24,6 +25,7 @@
 #include "common/log.h"
 #include "devserver/devserver.h"
 #include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/plain_http_client.h"
 
 ABSL_FLAG(int32_t, requests, 20000, "Requests per client and round.");
 ABSL_FLAG(int32_t, rounds, 3, "Rounds; each runs every client once, interleaved.");
@@ -92,6 +94,13 @@ int Run() {
     absl::StatusOr<exosphere::sidecar::HttpResponse> response = (*curl)->Send(request);
     return response.ok() ? response->status : 0;
   };
+  absl::StatusOr<std::unique_ptr<exosphere::sidecar::PlainHttpClient>> plain =
+      exosphere::sidecar::PlainHttpClient::Create(curl_options);
+  if (!plain.ok()) return Fail(std::string(plain.status().message()));
+  const SendOnce send_with_plain = [&] {
+    absl::StatusOr<exosphere::sidecar::HttpResponse> response = (*plain)->Send(request);
+    return response.ok() ? response->status : 0;
+  };
 
   httplib::Client httplib_client("127.0.0.1", (*server)->port());
   httplib_client.set_keep_alive(true);
@@ -111,6 +120,7 @@ int Run() {
     if (!Measure("cpp-httplib", requests, send_with_httplib)) {
       return Fail("cpp-httplib: unexpected answer");
     }
+    if (!Measure("plain", requests, send_with_plain)) return Fail("plain: unexpected answer");
   }
   return 0;
 }
@@ -119,7 +129,7 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "CPU per keep-alive HTTP request: the sidecar's libcurl client next to cpp-httplib.\n"
+      "CPU per keep-alive HTTP request: libcurl, cpp-httplib and the sidecar's PlainHttpClient.\n"
       "Usage: http-request-cost [--requests=N] [--rounds=R]");
   std::vector<std::string> storage;
   std::vector<char*> normalized = exosphere::NormalizeFlagNames(argc, argv, storage);

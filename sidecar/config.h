@@ -24,6 +24,9 @@ struct SidecarConfig {
   absl::Duration http_connect_timeout = absl::Seconds(3);
   // Most connections (and so concurrent requests) to the state manager.
   int http_connections = 8;
+  // "auto": PlainHttpClient for an http:// state manager (the cheap path), libcurl for https://;
+  // "curl": libcurl for both (e.g. behind an HTTP proxy set in the environment).
+  std::string http_client = "auto";
 
   // Workers.
   // "unix:/path", "/path" (a unix socket) or "host:port" (TCP; port 0 picks a free port).

@@ -41,6 +41,10 @@ ABSL_FLAG(int64_t, http_connect_timeout_ms, 3'000,
 ABSL_FLAG(int32_t, http_connections, 8,
           "Concurrent report and secrets requests to the state manager, each on its own "
           "keep-alive connection. Env: EXOSPHERE_HTTP_CONNECTIONS.");
+ABSL_FLAG(std::string, http_client, "auto",
+          "HTTP client for the state manager: auto (the sidecar's own keep-alive HTTP/1.1 client "
+          "for http://, libcurl for https://) or curl (libcurl for both, e.g. to honour "
+          "http_proxy). Env: EXOSPHERE_HTTP_CLIENT.");
 ABSL_FLAG(std::string, listen, "unix:/tmp/exosphere-sidecar.sock",
           "Where workers connect: unix:/path, /path, or host:port (port 0 picks a free port). "
           "Env: EXOSPHERE_SIDECAR_LISTEN.");
@@ -189,6 +193,7 @@ int Run(int argc, char** argv) {
                                  {"http_timeout_ms", "EXOSPHERE_HTTP_TIMEOUT_MS"},
                                  {"http_connect_timeout_ms", "EXOSPHERE_HTTP_CONNECT_TIMEOUT_MS"},
                                  {"http_connections", "EXOSPHERE_HTTP_CONNECTIONS"},
+                                 {"http_client", "EXOSPHERE_HTTP_CLIENT"},
                                  {"listen", "EXOSPHERE_SIDECAR_LISTEN"},
                                  {"default_namespace", "EXOSPHERE_NAMESPACE"},
                                  {"worker_token_file", "EXOSPHERE_WORKER_TOKEN_FILE"},
@@ -220,6 +225,7 @@ int Run(int argc, char** argv) {
   config.http_timeout = Millis(absl::GetFlag(FLAGS_http_timeout_ms));
   config.http_connect_timeout = Millis(absl::GetFlag(FLAGS_http_connect_timeout_ms));
   config.http_connections = absl::GetFlag(FLAGS_http_connections);
+  config.http_client = absl::GetFlag(FLAGS_http_client);
   config.listen = absl::GetFlag(FLAGS_listen);
   config.default_namespace = absl::GetFlag(FLAGS_default_namespace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);

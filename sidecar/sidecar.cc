@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -16,6 +17,7 @@
 #include "common/status_macros.h"
 #include "sidecar/services/protobuf_errors.h"
 #include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/plain_http_client.h"
 #include "sidecar/transport/rest_graph_api_client.h"
 #include "sidecar/transport/rest_states_client.h"
 #include <sys/socket.h>
@@ -134,7 +136,14 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
     http_options.client_key_file = config_.client_key_file;
     http_options.user_agent = absl::StrCat("exosphere-sidecar/", EXOSPHERE_VERSION);
     http_options.max_connections = config_.http_connections;
-    EXO_ASSIGN_OR_RETURN(http_, CurlHttpClient::Create(http_options));
+    if (config_.http_client == "auto" &&
+        absl::StartsWithIgnoreCase(config_.state_manager_uri, "http://")) {
+      // TLS options only matter to libcurl; the rest is shared.
+      EXO_ASSIGN_OR_RETURN(
+          http_, PlainHttpClient::Create(static_cast<const HttpClientOptions&>(http_options)));
+    } else {
+      EXO_ASSIGN_OR_RETURN(http_, CurlHttpClient::Create(http_options));
+    }
     RestClientOptions rest_options;
     rest_options.base_url = config_.state_manager_uri;
     rest_options.api_key = [this] { return api_key_->Get(); };

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace exosphere::sidecar {
@@ -45,7 +46,14 @@ absl::Status TransferError(CURLcode code, const HttpRequest& request, const char
     case CURLE_OPERATION_TIMEDOUT:
       return absl::DeadlineExceededError(message);
     case CURLE_URL_MALFORMAT:
+      return absl::InvalidArgumentError(message);
     case CURLE_UNSUPPORTED_PROTOCOL:
+      // Also what libcurl says of a reply that is not HTTP ("HTTP/0.9"): then the URL's scheme
+      // was fine and the server is at fault.
+      if (absl::StartsWithIgnoreCase(request.url, "http://") ||
+          absl::StartsWithIgnoreCase(request.url, "https://")) {
+        return absl::UnavailableError(message);
+      }
       return absl::InvalidArgumentError(message);
     default:
       // Refused or reset connections, DNS failures, TLS failures, truncated replies: the server

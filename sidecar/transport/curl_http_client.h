@@ -17,26 +17,12 @@
 
 namespace exosphere::sidecar {
 
-struct CurlHttpClientOptions {
-  absl::Duration connect_timeout = absl::Seconds(5);
-  absl::Duration request_timeout = absl::Seconds(30);
-  // Threads, and so keep-alive connections, serving SendAsync: at most this many asynchronous
-  // requests run at once and the rest wait in order.
-  int max_connections = 8;
-  // Responses larger than this fail with kResourceExhausted instead of growing memory.
-  size_t max_response_bytes = 64 << 20;
-  // TLS: a CA bundle instead of the system store, and an optional client certificate.
+// HttpClientOptions plus TLS, which only libcurl speaks here.
+struct CurlHttpClientOptions : HttpClientOptions {
+  // A CA bundle instead of the system store, and an optional client certificate.
   std::string ca_file;
   std::string client_cert_file;
   std::string client_key_file;
-  std::string user_agent = "exosphere-sidecar";
-  // A kept-alive connection idle longer than this is closed instead of reused. A server closes
-  // an idle connection after its own keep-alive timeout (uvicorn: 5 s; gunicorn with uvicorn
-  // workers: 2 s); a request sent as it does so dies with the connection before any answer, and
-  // libcurl re-sends it on a new one, so a claim can be applied twice and strand the states of
-  // the first (RELIABILITY.md, "Limits"). Keep it below the server's timeout, with a margin for
-  // the round trip. absl::InfiniteDuration() leaves libcurl's own limit (118 s).
-  absl::Duration max_idle = absl::Milliseconds(1500);
 };
 
 // HttpClient on libcurl's easy interface. Send runs on the calling thread; SendAsync runs on one

@@ -1,6 +1,7 @@
 #ifndef EXOSPHERE_SIDECAR_TRANSPORT_HTTP_CLIENT_H_
 #define EXOSPHERE_SIDECAR_TRANSPORT_HTTP_CLIENT_H_
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <utility>
@@ -18,6 +19,25 @@ struct HttpRequest {
   std::string body;
   // Total time allowed for the exchange; zero means the client's default.
   absl::Duration timeout = absl::ZeroDuration();
+};
+
+// What every HttpClient implementation takes.
+struct HttpClientOptions {
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration request_timeout = absl::Seconds(30);
+  // Threads, and so keep-alive connections, serving SendAsync: at most this many asynchronous
+  // requests run at once and the rest wait in order.
+  int max_connections = 8;
+  // Responses larger than this fail with kResourceExhausted instead of growing memory.
+  size_t max_response_bytes = 64 << 20;
+  std::string user_agent = "exosphere-sidecar";
+  // A kept-alive connection idle longer than this is closed instead of reused. A server closes
+  // an idle connection after its own keep-alive timeout (uvicorn: 5 s; gunicorn with uvicorn
+  // workers: 2 s); a request sent as it does so dies with the connection before any answer, and
+  // the client re-sends it on a new one, so a claim can be applied twice and strand the states
+  // of the first (RELIABILITY.md, "Limits"). Keep it below the server's timeout, with a margin
+  // for the round trip. absl::InfiniteDuration() leaves the client's own limit.
+  absl::Duration max_idle = absl::Milliseconds(1500);
 };
 
 struct HttpResponse {

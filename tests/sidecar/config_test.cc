@@ -62,6 +62,13 @@ TEST(ConfigTest, BadNumbersAndAddressesNameTheFlag) {
   config.poll_interval = absl::Milliseconds(1);
   EXPECT_THAT(ValidateConfig(config),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--poll-interval-ms")));
+  config = Valid();
+  config.http_client = "libcurl";
+  EXPECT_THAT(ValidateConfig(config), StatusIs(absl::StatusCode::kInvalidArgument,
+                                               HasSubstr("--http-client must be auto or curl")));
+  config.http_client = "curl";
+  EXPECT_THAT(ValidateConfig(config), IsOk());
+  EXPECT_THAT(DescribeConfig(config), HasSubstr("http_client=curl"));
 }
 
 TEST(ConfigTest, BusyPollingFlagsAreCheckedAndDescribed) {

@@ -1,5 +1,3 @@
-#include "sidecar/transport/curl_http_client.h"
-
 #include <httplib.h>
 #include <unistd.h>
 
@@ -16,6 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "sidecar/transport/curl_http_client.h"
+#include "sidecar/transport/plain_http_client.h"
 #include "tests/support/status_matchers.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,11 +25,30 @@ namespace exosphere::sidecar {
 namespace {
 
 using ::exosphere::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// Both clients behind one contract: the same tests run on each.
+template <typename Client>
+absl::StatusOr<std::unique_ptr<HttpClient>> Make(const HttpClientOptions& options);
+
+template <>
+absl::StatusOr<std::unique_ptr<HttpClient>> Make<CurlHttpClient>(const HttpClientOptions& options) {
+  CurlHttpClientOptions curl;
+  static_cast<HttpClientOptions&>(curl) = options;
+  return CurlHttpClient::Create(curl);
+}
+
+template <>
+absl::StatusOr<std::unique_ptr<HttpClient>> Make<PlainHttpClient>(
+    const HttpClientOptions& options) {
+  return PlainHttpClient::Create(options);
+}
+
 // A real HTTP server on a loopback port chosen by the kernel.
-class CurlHttpClientTest : public ::testing::Test {
+template <typename Client>
+class HttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.Post("/echo", [this](const httplib::Request& request, httplib::Response& response) {
@@ -47,6 +66,18 @@ class CurlHttpClientTest : public ::testing::Test {
       release_.WaitForNotificationWithTimeout(absl::Seconds(10));
       response.set_content("late", "text/plain");
     });
+    server_.Get("/chunked", [](const httplib::Request&, httplib::Response& response) {
+      response.set_chunked_content_provider(
+          "text/plain", [](size_t offset, httplib::DataSink& sink) {
+            if (offset < 3000) {
+              const std::string piece(1000, static_cast<char>('a' + offset / 1000));
+              sink.write(piece.data(), piece.size());
+            } else {
+              sink.done();
+            }
+            return true;
+          });
+    });
     server_.Get("/big", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(std::string(2 << 20, 'x'), "text/plain");
     });
@@ -59,10 +90,10 @@ class CurlHttpClientTest : public ::testing::Test {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // One answered request proves the accept loop runs, so that stop() cannot miss it.
     ASSERT_TRUE(httplib::Client("127.0.0.1", port_).Get("/warm-up"));
-    CurlHttpClientOptions options;
+    HttpClientOptions options;
     options.request_timeout = absl::Seconds(5);
     options.max_response_bytes = 1 << 20;
-    ASSERT_OK_AND_ASSIGN(client_, CurlHttpClient::Create(options));
+    ASSERT_OK_AND_ASSIGN(client_, Make<Client>(options));
   }
   void TearDown() override {
     if (!release_.HasBeenNotified()) release_.Notify();
@@ -80,39 +111,43 @@ class CurlHttpClientTest : public ::testing::Test {
   absl::Notification release_;
   absl::Mutex mu_;
   std::set<int> ports_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<CurlHttpClient> client_;
+  std::unique_ptr<HttpClient> client_;
 };
 
-TEST_F(CurlHttpClientTest, SendsMethodHeadersAndBodyAndReturnsAnyStatus) {
+using Clients = ::testing::Types<CurlHttpClient, PlainHttpClient>;
+TYPED_TEST_SUITE(HttpClientTest, Clients);
+
+TYPED_TEST(HttpClientTest, SendsMethodHeadersAndBodyAndReturnsAnyStatus) {
   HttpRequest request{"POST",
-                      Url("/echo"),
+                      this->Url("/echo"),
                       {{"x-api-key", "k"}, {"Content-Type", "application/json"}},
                       "{\"a\":1}"};
-  ASSERT_OK_AND_ASSIGN(HttpResponse response, client_->Send(request));
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, this->client_->Send(request));
   EXPECT_EQ(response.status, 201);
   EXPECT_EQ(response.body, "POST k application/json {\"a\":1}");
-  ASSERT_OK_AND_ASSIGN(HttpResponse missing, client_->Send({"GET", Url("/nothing"), {}, ""}));
+  ASSERT_OK_AND_ASSIGN(HttpResponse missing,
+                       this->client_->Send({"GET", this->Url("/nothing"), {}, ""}));
   EXPECT_EQ(missing.status, 404);
 }
 
-TEST_F(CurlHttpClientTest, SequentialAndConcurrentRequestsReuseKeepAliveConnections) {
+TYPED_TEST(HttpClientTest, SequentialAndConcurrentRequestsReuseKeepAliveConnections) {
   for (int i = 0; i < 20; ++i) {
-    ASSERT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+    ASSERT_OK(this->client_->Send({"POST", this->Url("/echo"), {}, "x"}).status());
   }
   {
-    absl::MutexLock lock(&mu_);
-    EXPECT_EQ(ports_.size(), 1u);
+    absl::MutexLock lock(&this->mu_);
+    EXPECT_EQ(this->ports_.size(), 1u);
   }
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([this] {
       for (int i = 0; i < 25; ++i)
-        EXPECT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+        EXPECT_OK(this->client_->Send({"POST", this->Url("/echo"), {}, "x"}).status());
     });
   }
   for (std::thread& thread : threads) thread.join();
-  absl::MutexLock lock(&mu_);
-  EXPECT_LE(ports_.size(), 5u);  // one connection per concurrent caller at most
+  absl::MutexLock lock(&this->mu_);
+  EXPECT_LE(this->ports_.size(), 5u);  // one connection per concurrent caller at most
 }
 
 // Reads one request (head and Content-Length body) from `fd`; false when the peer closed first.
@@ -146,7 +181,7 @@ void SendAll(int fd, const std::string& data) {
   }
 }
 
-TEST(CurlHttpClientResendTest, ARequestResentOnAFreshConnectionCountsItsSends) {
+TYPED_TEST(HttpClientTest, ARequestResentOnAFreshConnectionCountsItsSends) {
   // A server that answers the first request, reads the second on the same (kept-alive)
   // connection and closes it without an answer, then answers on a new connection: libcurl
   // re-sends the second request there on its own.
@@ -176,9 +211,9 @@ TEST(CurlHttpClientResendTest, ARequestResentOnAFreshConnectionCountsItsSends) {
     }
     close(second);
   });
-  CurlHttpClientOptions options;
+  HttpClientOptions options;
   options.request_timeout = absl::Seconds(5);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
   const std::string base = absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port));
   HttpRequest request{"POST", base + "/one", {}, "{}"};
   ASSERT_OK_AND_ASSIGN(HttpResponse first, client->Send(request));
@@ -271,13 +306,13 @@ class IdleClosingServer {
   int lost_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-TEST(CurlHttpClientIdleTest, AConnectionIdleLongerThanMaxIdleIsNotReused) {
+TYPED_TEST(HttpClientTest, AConnectionIdleLongerThanMaxIdleIsNotReused) {
   IdleClosingServer server(std::chrono::milliseconds(300));
   ASSERT_GT(server.port(), 0);
-  CurlHttpClientOptions options;
+  HttpClientOptions options;
   options.request_timeout = absl::Seconds(5);
   options.max_idle = absl::Milliseconds(200);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
   const HttpRequest request{
       "POST", absl::StrCat("http://127.0.0.1:", server.port(), "/claim"), {}, "{}"};
   ASSERT_OK_AND_ASSIGN(HttpResponse first, client->Send(request));
@@ -292,15 +327,15 @@ TEST(CurlHttpClientIdleTest, AConnectionIdleLongerThanMaxIdleIsNotReused) {
   EXPECT_EQ(server.lost(), 0);
 }
 
-TEST(CurlHttpClientIdleTest, WithoutMaxIdleARequestOnAConnectionTheServerClosesIsSentTwice) {
+TYPED_TEST(HttpClientTest, WithoutMaxIdleARequestOnAConnectionTheServerClosesIsSentTwice) {
   // What happened before max_idle (libcurl alone reuses connections idle up to 118 s): the
   // server got the request, dropped it with the connection, and libcurl sent it again.
   IdleClosingServer server(std::chrono::milliseconds(100));
   ASSERT_GT(server.port(), 0);
-  CurlHttpClientOptions options;
+  HttpClientOptions options;
   options.request_timeout = absl::Seconds(5);
   options.max_idle = absl::InfiniteDuration();
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
   const HttpRequest request{
       "POST", absl::StrCat("http://127.0.0.1:", server.port(), "/claim"), {}, "{}"};
   ASSERT_OK(client->Send(request).status());
@@ -312,60 +347,62 @@ TEST(CurlHttpClientIdleTest, WithoutMaxIdleARequestOnAConnectionTheServerClosesI
   EXPECT_EQ(server.answered(), 2);
 }
 
-TEST_F(CurlHttpClientTest, ARefusedConnectionIsUnavailable) {
-  const std::string url = Url("/echo");
-  server_.stop();
-  thread_.join();
-  thread_ = std::thread([] {});
-  EXPECT_THAT(client_->Send({"POST", url, {{"x-api-key", "sk-hidden"}}, ""}),
+TYPED_TEST(HttpClientTest, ARefusedConnectionIsUnavailable) {
+  const std::string url = this->Url("/echo");
+  this->server_.stop();
+  this->thread_.join();
+  this->thread_ = std::thread([] {});
+  EXPECT_THAT(this->client_->Send({"POST", url, {{"x-api-key", "sk-hidden"}}, ""}),
               StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr("sk-hidden"))));
 }
 
-TEST_F(CurlHttpClientTest, ATimeoutIsDeadlineExceeded) {
-  HttpRequest request{"GET", Url("/slow"), {}, ""};
+TYPED_TEST(HttpClientTest, ATimeoutIsDeadlineExceeded) {
+  HttpRequest request{"GET", this->Url("/slow"), {}, ""};
   request.timeout = absl::Milliseconds(200);
-  EXPECT_THAT(client_->Send(request),
+  EXPECT_THAT(this->client_->Send(request),
               StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("/slow")));
 }
 
-TEST_F(CurlHttpClientTest, AResponseAboveTheLimitIsRefusedNotBuffered) {
+TYPED_TEST(HttpClientTest, AResponseAboveTheLimitIsRefusedNotBuffered) {
   EXPECT_THAT(
-      client_->Send({"GET", Url("/big"), {}, ""}),
+      this->client_->Send({"GET", this->Url("/big"), {}, ""}),
       StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("larger than 1048576 bytes")));
-  EXPECT_OK(client_->Send({"POST", Url("/echo"), {}, "still works"}).status());
+  EXPECT_OK(this->client_->Send({"POST", this->Url("/echo"), {}, "still works"}).status());
 }
 
-TEST_F(CurlHttpClientTest, ASlowRequestDoesNotHoldUpTheOthers) {
+TYPED_TEST(HttpClientTest, ASlowRequestDoesNotHoldUpTheOthers) {
   absl::Notification slow_done;
   absl::StatusOr<HttpResponse> slow;
-  client_->SendAsync({"GET", Url("/slow"), {}, ""}, [&](absl::StatusOr<HttpResponse> response) {
-    slow = std::move(response);
-    slow_done.Notify();
-  });
+  this->client_->SendAsync({"GET", this->Url("/slow"), {}, ""},
+                           [&](absl::StatusOr<HttpResponse> response) {
+                             slow = std::move(response);
+                             slow_done.Notify();
+                           });
   for (int i = 0; i < 10; ++i) {
-    ASSERT_OK(client_->Send({"POST", Url("/echo"), {}, "x"}).status());
+    ASSERT_OK(this->client_->Send({"POST", this->Url("/echo"), {}, "x"}).status());
   }
   EXPECT_FALSE(slow_done.HasBeenNotified());
-  release_.Notify();
+  this->release_.Notify();
   slow_done.WaitForNotification();
   ASSERT_OK(slow.status());
   EXPECT_EQ(slow->body, "late");
 }
 
-TEST_F(CurlHttpClientTest, ConcurrentRequestsShareAtMostMaxConnections) {
-  CurlHttpClientOptions options;
+TYPED_TEST(HttpClientTest, ConcurrentRequestsShareAtMostMaxConnections) {
+  HttpClientOptions options;
   options.max_connections = 2;
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<CurlHttpClient> client, CurlHttpClient::Create(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
   constexpr int kRequests = 40;
   absl::Mutex mu;
   int done = 0;
   int ok = 0;
   for (int i = 0; i < kRequests; ++i) {
-    client->SendAsync({"POST", Url("/echo"), {}, "x"}, [&](absl::StatusOr<HttpResponse> response) {
-      absl::MutexLock lock(&mu);
-      ++done;
-      if (response.ok() && response->status == 201) ++ok;
-    });
+    client->SendAsync({"POST", this->Url("/echo"), {}, "x"},
+                      [&](absl::StatusOr<HttpResponse> response) {
+                        absl::MutexLock lock(&mu);
+                        ++done;
+                        if (response.ok() && response->status == 201) ++ok;
+                      });
   }
   {
     absl::MutexLock lock(&mu);
@@ -373,20 +410,137 @@ TEST_F(CurlHttpClientTest, ConcurrentRequestsShareAtMostMaxConnections) {
         +[](int* n) { return *n == kRequests; }, &done));
     EXPECT_EQ(ok, kRequests);
   }
-  absl::MutexLock lock(&mu_);
-  EXPECT_LE(ports_.size(), 2u);
+  absl::MutexLock lock(&this->mu_);
+  EXPECT_LE(this->ports_.size(), 2u);
 }
 
-TEST_F(CurlHttpClientTest, DestroyingTheClientCancelsRequestsInFlight) {
+TYPED_TEST(HttpClientTest, DestroyingTheClientCancelsRequestsInFlight) {
   absl::Notification done;
   absl::Status status;
-  client_->SendAsync({"GET", Url("/slow"), {}, ""}, [&](absl::StatusOr<HttpResponse> response) {
-    status = response.status();
-    done.Notify();
-  });
-  client_.reset();
+  this->client_->SendAsync({"GET", this->Url("/slow"), {}, ""},
+                           [&](absl::StatusOr<HttpResponse> response) {
+                             status = response.status();
+                             done.Notify();
+                           });
+  this->client_.reset();
   ASSERT_TRUE(done.HasBeenNotified());
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kCancelled, HasSubstr("shutting down")));
+}
+
+TYPED_TEST(HttpClientTest, AChunkedResponseIsReassembledAndTheConnectionReused) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(HttpResponse response,
+                         this->client_->Send({"GET", this->Url("/chunked"), {}, ""}));
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body,
+              std::string(1000, 'a') + std::string(1000, 'b') + std::string(1000, 'c'));
+  }
+  ASSERT_OK(this->client_->Send({"POST", this->Url("/echo"), {}, "x"}).status());
+}
+
+// A server that accepts one connection, reads one request and writes `reply`, then closes.
+class OneReplyServer {
+ public:
+  explicit OneReplyServer(std::string reply) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        listen(listener_, 4) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    url_ = absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port), "/one");
+    thread_ = std::thread([this, reply = std::move(reply)] {
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      if (ReadRequest(fd, &head_)) SendAll(fd, reply);
+      close(fd);
+    });
+  }
+  // The request's head as the server read it; waits for the server to finish.
+  const std::string& Head() {
+    if (thread_.joinable()) thread_.join();
+    return head_;
+  }
+  ~OneReplyServer() {
+    shutdown(listener_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  int listener_ = -1;
+  std::string url_;
+  std::string head_;
+  std::thread thread_;
+};
+
+TYPED_TEST(HttpClientTest, ABodyEndedByTheConnectionIsRead) {
+  OneReplyServer server("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(HttpClientOptions{}));
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, client->Send({"GET", server.url(), {}, ""}));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "until the end");
+}
+
+TYPED_TEST(HttpClientTest, AnInterimResponseIsSkipped) {
+  OneReplyServer server(
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\ndone");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(HttpClientOptions{}));
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, client->Send({"POST", server.url(), {}, "{}"}));
+  EXPECT_EQ(response.status, 202);
+  EXPECT_EQ(response.body, "done");
+}
+
+TYPED_TEST(HttpClientTest, AReplyThatIsNotHttpIsUnavailable) {
+  OneReplyServer server("SSH-2.0-OpenSSH_9.2\r\n\r\n");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(HttpClientOptions{}));
+  EXPECT_THAT(client->Send({"GET", server.url(), {{"x-api-key", "sk-hidden"}}, ""}),
+              StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr("sk-hidden"))));
+}
+
+TYPED_TEST(HttpClientTest, AResponseCutShortIsUnavailable) {
+  OneReplyServer server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(HttpClientOptions{}));
+  EXPECT_THAT(client->Send({"GET", server.url(), {}, ""}),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("/one")));
+}
+
+TEST(PlainHttpClientTest, RefusesWhatItDoesNotSpeakWithoutQuotingHeaderValues) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PlainHttpClient> client,
+                       PlainHttpClient::Create(HttpClientOptions{}));
+  EXPECT_THAT(client->Send({"GET", "https://127.0.0.1:1/x", {}, ""}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("only http://")));
+  EXPECT_THAT(client->Send({"GET", "http://user:pw@127.0.0.1:1/x", {}, ""}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed URL")));
+  EXPECT_THAT(client->Send({"GET", "http://127.0.0.1:99999/x", {}, ""}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed URL")));
+  EXPECT_THAT(client->Send({"GET", "http://127.0.0.1:1/a b", {}, ""}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed URL")));
+  EXPECT_THAT(
+      client->Send({"GET", "http://127.0.0.1:1/x", {{"x-api-key", "sk-1\r\nX-Evil: 1"}}, ""}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("malformed header 'x-api-key'"), Not(HasSubstr("sk-1")))));
+}
+
+TEST(PlainHttpClientTest, SendsTheRequestLineHostAndContentLength) {
+  OneReplyServer server("HTTP/1.1 204 No Content\r\n\r\n");
+  HttpClientOptions options;
+  options.user_agent = "agent/1";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PlainHttpClient> client, PlainHttpClient::Create(options));
+  HttpRequest request{
+      "PUT", server.url() + "?a=1#fragment", {{"Accept", "application/json"}}, "{}"};
+  ASSERT_OK_AND_ASSIGN(HttpResponse response, client->Send(request));
+  EXPECT_EQ(response.status, 204);
+  EXPECT_EQ(response.body, "");
+  const std::string authority = server.url().substr(7, server.url().find("/one") - 7);
+  EXPECT_EQ(server.Head(), absl::StrCat("PUT /one?a=1 HTTP/1.1\r\nHost: ", authority,
+                                        "\r\nUser-Agent: agent/1\r\nAccept: application/json\r\n"
+                                        "Content-Length: 2"));
 }
 
 }  // namespace
