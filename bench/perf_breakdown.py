@@ -25,8 +25,8 @@ CATEGORIES = [
         r"WorkerStream::HandleMessage|WorkerStream::ParseIncoming|Journal::|PollGroup|"
         r"WorkerMessages|BuildTaskMessage")),
     ("claim", re.compile(r"Poller::|ClaimStates|ParseClaim")),
-    ("http", re.compile(r"CurlHttpClient::|^curl_|^Curl_|libcurl")),
-    ("report", re.compile(r"Reporter::|SendReport|Report::|RestStateManagerClient::")),
+    ("http", re.compile(r"(Curl|Plain)HttpClient::|Http1ResponseParser::|^curl_|^Curl_|libcurl")),
+    ("report", re.compile(r"Reporter::|SendReport|Report::|RestStatesClient::|RestTransport::")),
     ("grpc", re.compile(
         r"grpc|gpr_|protobuf|upb_|address_sorting|WorkerStream::|NodeHostService", re.IGNORECASE)),
 ]
@@ -69,7 +69,8 @@ COSTS = [
 # Inclusive shares (samples with a matching frame anywhere on the stack) of the pieces of the
 # per-state work worth looking at when cutting it.
 ON_STACK = [
-    ("HTTP calls of reports and claims (CurlHttpClient::Send)", r"CurlHttpClient::Send"),
+    ("HTTP calls of reports and claims (CurlHttpClient::Send, PlainHttpClient::Send)",
+     r"(Curl|Plain)HttpClient::(Send|RoundTrip)"),
     ("  libcurl waiting for the socket (curl_multi_poll: poll, 2+ per request)",
      r"^curl_multi_poll|^__poll"),
     ("  sending the request (send)", r"^__send|^__libc_send"),
@@ -78,10 +79,13 @@ ON_STACK = [
      r"^curl_m(v)?a?s?n?printf"),
     ("  libcurl parsing the URL of each request (curl_url_get, curl_url_set)", r"^curl_url_"),
     ("  headers list (curl_slist_append, curl_slist_free_all)", r"^curl_slist"),
+    ("  PlainHttpClient parsing the response (Http1ResponseParser)", r"Http1ResponseParser::"),
+    ("  PlainHttpClient picking a connection (Acquire, Release, the peek)",
+     r"PlainHttpClient::(Acquire|Release)"),
     ("building the report request (Report::Body, JSON dump, BuildRequest)",
-     r"Report::Body|RestStateManagerClient::BuildRequest|SendReportAsync"),
-    ("claims: parsing the reply (RestStateManagerClient::Interpret, JSON parser)",
-     r"RestStateManagerClient::Interpret"),
+     r"Report::Body|RestTransport::BuildRequest|SendReportAsync"),
+    ("claims and reports: reading the reply (RestTransport::Interpret, JSON parser)",
+     r"RestTransport::Interpret"),
     ("reporter bookkeeping (Submit, Enqueue, Attempt, OnAttemptDone, Settle)",
      r"Reporter::(Submit|Enqueue|Attempt|OnAttemptDone|Settle)"),
     ("thread hand-offs (ThreadPool::Submit, Mutex wake-ups, futex)",
