@@ -181,19 +181,29 @@ void SendAll(int fd, const std::string& data) {
   }
 }
 
-TYPED_TEST(HttpClientTest, ARequestResentOnAFreshConnectionCountsItsSends) {
-  // A server that answers the first request, reads the second on the same (kept-alive)
-  // connection and closes it without an answer, then answers on a new connection: libcurl
-  // re-sends the second request there on its own.
-  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
+// A socket listening on a loopback port the kernel picks, with the port in `port`; -1 on failure.
+int ListenOnLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
   socklen_t length = sizeof(address);
-  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      listen(fd, 4) != 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
+TYPED_TEST(HttpClientTest, ARequestResentOnAFreshConnectionCountsItsSends) {
+  // A server that answers the first request, reads the second on the same (kept-alive)
+  // connection and closes it without an answer, then answers on a new connection: the client
+  // re-sends the second request there on its own.
+  int port = 0;
+  const int listener = ListenOnLoopback(&port);
+  ASSERT_GE(listener, 0);
   std::vector<std::string> heads;
   std::thread server([&] {
     std::string head;
@@ -214,7 +224,7 @@ TYPED_TEST(HttpClientTest, ARequestResentOnAFreshConnectionCountsItsSends) {
   HttpClientOptions options;
   options.request_timeout = absl::Seconds(5);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
-  const std::string base = absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port));
+  const std::string base = absl::StrCat("http://127.0.0.1:", port);
   HttpRequest request{"POST", base + "/one", {}, "{}"};
   ASSERT_OK_AND_ASSIGN(HttpResponse first, client->Send(request));
   EXPECT_EQ(first.status, 200);
@@ -237,17 +247,8 @@ TYPED_TEST(HttpClientTest, ARequestResentOnAFreshConnectionCountsItsSends) {
 class IdleClosingServer {
  public:
   explicit IdleClosingServer(std::chrono::milliseconds idle_close) : idle_close_(idle_close) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listener_, 4) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return;
-    }
-    port_ = ntohs(address.sin_port);
+    listener_ = ListenOnLoopback(&port_);
+    if (listener_ < 0) return;
     thread_ = std::thread([this] { Serve(); });
   }
   ~IdleClosingServer() {
@@ -442,17 +443,10 @@ TYPED_TEST(HttpClientTest, AChunkedResponseIsReassembledAndTheConnectionReused) 
 class OneReplyServer {
  public:
   explicit OneReplyServer(std::string reply) {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listener_, 4) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      return;
-    }
-    url_ = absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port), "/one");
+    int port = 0;
+    listener_ = ListenOnLoopback(&port);
+    if (listener_ < 0) return;
+    url_ = absl::StrCat("http://127.0.0.1:", port, "/one");
     thread_ = std::thread([this, reply = std::move(reply)] {
       const int fd = accept(listener_, nullptr, nullptr);
       if (fd < 0) return;
