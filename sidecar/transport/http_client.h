@@ -36,7 +36,8 @@ struct HttpClientOptions {
   // workers: 2 s); a request sent as it does so dies with the connection before any answer, and
   // the client re-sends it on a new one, so a claim can be applied twice and strand the states
   // of the first (RELIABILITY.md, "Limits"). Keep it below the server's timeout, with a margin
-  // for the round trip. absl::InfiniteDuration() leaves the client's own limit.
+  // for the round trip. absl::InfiniteDuration(): no limit of ours (libcurl keeps its own,
+  // 118 s; PlainHttpClient has none).
   absl::Duration max_idle = absl::Milliseconds(1500);
 };
 
