@@ -295,9 +295,13 @@ absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Co
     int result = connect(fd, address->ai_addr, address->ai_addrlen);
     if (result != 0 && errno == EINPROGRESS) {
       pollfd waiting{fd, POLLOUT, 0};
-      const int64_t wait_ms = std::max<int64_t>(
-          0, absl::ToInt64Milliseconds(absl::Ceil(deadline - absl::Now(), absl::Milliseconds(1))));
-      const int ready = poll(&waiting, 1, static_cast<int>(std::min<int64_t>(wait_ms, 1 << 30)));
+      int ready;
+      do {
+        const int64_t wait_ms = std::max<int64_t>(
+            0,
+            absl::ToInt64Milliseconds(absl::Ceil(deadline - absl::Now(), absl::Milliseconds(1))));
+        ready = poll(&waiting, 1, static_cast<int>(std::min<int64_t>(wait_ms, 1 << 30)));
+      } while (ready < 0 && errno == EINTR);
       int socket_error = 0;
       socklen_t length = sizeof(socket_error);
       if (ready == 0) {
