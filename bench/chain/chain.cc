@@ -4,11 +4,11 @@
 
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 
+#include "bench/local_devserver.h"
 #include "sidecar/transport/json_util.h"
 
 namespace exosphere::bench {
@@ -19,16 +19,6 @@ using harness::ChildProcess;
 
 constexpr char kApiKey[] = "chain-bench-key";
 constexpr char kListeningPrefix[] = "listening on ";
-
-absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(std::vector<std::string> argv,
-                                                     std::string label, bool echo) {
-  ChildProcess::Options options;
-  options.argv = std::move(argv);
-  options.label = std::move(label);
-  options.env = {{"EXOSPHERE_API_KEY", std::string(kApiKey)}};
-  options.echo_stderr = echo;
-  return ChildProcess::Start(std::move(options));
-}
 
 std::string SidecarName(int sidecar) { return sidecar == 0 ? "A" : "B"; }
 std::string NodeName(int node) { return absl::StrCat("Chain", node); }
@@ -68,29 +58,13 @@ Chain::~Chain() {
 }
 
 absl::Status Chain::StartDevserver() {
-  absl::StatusOr<std::unique_ptr<ChildProcess>> devserver =
-      Launch({BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
-              absl::StrCat("--api_key=", kApiKey), "--log_level=warn"},
-             "devserver", /*echo=*/false);
+  absl::StatusOr<LocalDevserver> devserver =
+      StartLocalDevserver(kApiKey, {}, "exosphere-chain-bench", options_.start_timeout);
   if (!devserver.ok()) return devserver.status();
-  devserver_ = *std::move(devserver);
-  absl::StatusOr<std::string> url =
-      devserver_->WaitForStdoutPrefix(kListeningPrefix, options_.start_timeout);
-  if (!url.ok()) return url.status();
-  if (!absl::SimpleAtoi(url->substr(url->rfind(':') + 1), &devserver_port_)) {
-    return absl::InternalError(absl::StrCat("devserver address '", *url, "'"));
-  }
-  sidecar::CurlHttpClientOptions http_options;
-  http_options.max_connections = 2;
-  http_options.user_agent = "exosphere-chain-bench";
-  absl::StatusOr<std::unique_ptr<sidecar::CurlHttpClient>> http =
-      sidecar::CurlHttpClient::Create(http_options);
-  if (!http.ok()) return http.status();
-  http_ = *std::move(http);
-  sidecar::RestClientOptions rest_options;
-  rest_options.base_url = *url;
-  rest_options.api_key = [] { return std::string(kApiKey); };
-  rest_ = std::make_unique<sidecar::RestGraphApiClient>(*http_, rest_options);
+  devserver_ = std::move(devserver->process);
+  devserver_port_ = devserver->port;
+  http_ = std::move(devserver->http);
+  rest_ = std::move(devserver->graphs);
   return absl::OkStatus();
 }
 
@@ -107,8 +81,8 @@ absl::Status Chain::StartSidecars() {
         absl::StrCat("--listen=unix:", dir_->File(absl::StrCat(SidecarName(sidecar), ".sock"))),
         absl::StrCat("--state_manager_uri=", proxies_.back()->url()), "--log_level=warn"};
     argv.insert(argv.end(), options_.sidecar_args.begin(), options_.sidecar_args.end());
-    absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-        Launch(std::move(argv), SidecarName(sidecar), options_.echo_sidecar_logs);
+    absl::StatusOr<std::unique_ptr<ChildProcess>> child = LaunchWithApiKey(
+        std::move(argv), SidecarName(sidecar), kApiKey, options_.echo_sidecar_logs);
     if (!child.ok()) return child.status();
     sidecars_.push_back(*std::move(child));
   }

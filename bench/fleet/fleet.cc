@@ -4,11 +4,11 @@
 
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 
+#include "bench/local_devserver.h"
 #include "sidecar/transport/json_util.h"
 
 namespace exosphere::bench {
@@ -19,18 +19,6 @@ using harness::ChildProcess;
 
 constexpr char kApiKey[] = "fleet-bench-key";
 constexpr char kListeningPrefix[] = "listening on ";
-
-absl::StatusOr<std::unique_ptr<ChildProcess>> Launch(std::vector<std::string> argv,
-                                                     std::string label, bool echo = false) {
-  ChildProcess::Options options;
-  options.argv = std::move(argv);
-  options.label = std::move(label);
-  options.env = {{"EXOSPHERE_API_KEY", std::string(kApiKey)}};
-  // A hundred sidecars' warnings (every refused poll while the server is down) would drown the
-  // tables; they are kept by ChildProcess and echoed only on request.
-  options.echo_stderr = echo;
-  return ChildProcess::Start(std::move(options));
-}
 
 }  // namespace
 
@@ -69,30 +57,14 @@ Fleet::~Fleet() {
 absl::Status Fleet::StartDevserver() {
   // Each keep-alive connection holds one devserver thread; the proxy may open one per request in
   // flight, so the default 64 would make the devserver, not the fleet, the bottleneck.
-  absl::StatusOr<std::unique_ptr<ChildProcess>> devserver =
-      Launch({BinaryPath("exosphere-devserver"), "--listen=127.0.0.1:0",
-              absl::StrCat("--api_key=", kApiKey), "--log_level=warn",
-              absl::StrCat("--http_threads=", 64 + 8 * options_.pods)},
-             "devserver");
+  absl::StatusOr<LocalDevserver> devserver =
+      StartLocalDevserver(kApiKey, {absl::StrCat("--http_threads=", 64 + 8 * options_.pods)},
+                          "exosphere-fleet-bench", options_.start_timeout);
   if (!devserver.ok()) return devserver.status();
-  devserver_ = *std::move(devserver);
-  absl::StatusOr<std::string> url =
-      devserver_->WaitForStdoutPrefix(kListeningPrefix, options_.start_timeout);
-  if (!url.ok()) return url.status();
-  if (!absl::SimpleAtoi(url->substr(url->rfind(':') + 1), &devserver_port_)) {
-    return absl::InternalError(absl::StrCat("devserver address '", *url, "'"));
-  }
-  sidecar::CurlHttpClientOptions http_options;
-  http_options.max_connections = 2;
-  http_options.user_agent = "exosphere-fleet-bench";
-  absl::StatusOr<std::unique_ptr<sidecar::CurlHttpClient>> http =
-      sidecar::CurlHttpClient::Create(http_options);
-  if (!http.ok()) return http.status();
-  http_ = *std::move(http);
-  sidecar::RestClientOptions rest_options;
-  rest_options.base_url = *url;
-  rest_options.api_key = [] { return std::string(kApiKey); };
-  rest_ = std::make_unique<sidecar::RestGraphApiClient>(*http_, rest_options);
+  devserver_ = std::move(devserver->process);
+  devserver_port_ = devserver->port;
+  http_ = std::move(devserver->http);
+  rest_ = std::move(devserver->graphs);
   return absl::OkStatus();
 }
 
@@ -115,8 +87,10 @@ absl::Status Fleet::StartSidecars() {
         absl::StrCat("--state_manager_uri=", proxy_->url()), "--health_listen=127.0.0.1:0",
         "--log_level=warn"};
     argv.insert(argv.end(), options_.sidecar_args.begin(), options_.sidecar_args.end());
-    absl::StatusOr<std::unique_ptr<ChildProcess>> sidecar =
-        Launch(std::move(argv), absl::StrCat("pod", pod), options_.echo_sidecar_logs);
+    // A hundred sidecars' warnings (every refused poll while the server is down) would drown the
+    // tables; they are kept by ChildProcess and echoed only on request.
+    absl::StatusOr<std::unique_ptr<ChildProcess>> sidecar = LaunchWithApiKey(
+        std::move(argv), absl::StrCat("pod", pod), kApiKey, options_.echo_sidecar_logs);
     if (!sidecar.ok()) return sidecar.status();
     sidecars_.push_back(*std::move(sidecar));
   }
