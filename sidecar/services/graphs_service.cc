@@ -130,6 +130,13 @@ class DetailFetches {
   std::vector<absl::StatusOr<json::Json>> results_ ABSL_GUARDED_BY(mu_);
 };
 
+// Ends the call with `status` when it is an error; says whether it did.
+bool FinishedWithError(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
+  if (status.ok()) return false;
+  reactor->Finish(ToGrpcStatus(status));
+  return true;
+}
+
 }  // namespace
 
 GraphsService::GraphsService(GraphApiClient& client, ThreadPool& pool, Scheduler& scheduler,
@@ -224,14 +231,8 @@ grpc::ServerUnaryReactor* GraphsService::UpsertGraph(grpc::CallbackServerContext
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
-  if (absl::Status valid = CheckName("namespace", ns); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
-  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
+  if (FinishedWithError(reactor, CheckName("namespace", ns))) return reactor;
+  if (FinishedWithError(reactor, CheckName("graph_name", request->graph_name()))) return reactor;
   const absl::Duration timeout = request->validation_timeout_ms() > 0
                                      ? absl::Milliseconds(request->validation_timeout_ms())
                                      : options_.default_validation_timeout;
@@ -280,10 +281,7 @@ grpc::ServerUnaryReactor* GraphsService::GetGraph(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
-  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
+  if (FinishedWithError(reactor, CheckName("graph_name", request->graph_name()))) return reactor;
   pool_.Submit([=] {
     absl::StatusOr<v1::Graph> graph = ReadGraph(ns, request->graph_name());
     if (graph.ok()) *response = std::move(*graph);
@@ -298,10 +296,7 @@ grpc::ServerUnaryReactor* GraphsService::TriggerRun(grpc::CallbackServerContext*
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (Unauthenticated(context, reactor)) return reactor;
   const std::string ns = Namespace(request->namespace_());
-  if (absl::Status valid = CheckName("graph_name", request->graph_name()); !valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
-    return reactor;
-  }
+  if (FinishedWithError(reactor, CheckName("graph_name", request->graph_name()))) return reactor;
   pool_.Submit([=] {
     absl::StatusOr<std::string> run_id =
         client_.TriggerRun(ns, request->graph_name(), TriggerBody(*request));
