@@ -23,6 +23,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
 #include "bench/devserver_load.h"
@@ -65,6 +66,9 @@ ABSL_FLAG(std::vector<std::string>, sidecar_env, {},
           "GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072 to compare allocator settings).");
 ABSL_FLAG(std::vector<std::string>, sidecar_args, {},
           "Extra flags of the sidecar, comma-separated (e.g. --malloc-trim-interval-ms=0).");
+ABSL_FLAG(std::vector<std::string>, compare_args, {},
+          "Extra flags of sidecar B only, after --sidecar-args. Without --compare-bin, B is A's "
+          "binary: one build under two settings side by side (e.g. --max-unsent-reports=64).");
 ABSL_FLAG(bool, pin, true,
           "On a machine with 2+ CPUs, run the devserver on CPU 0 and everything else (load "
           "clients, sidecar, workers) on CPU 1, as if the state manager had a machine of its own.");
@@ -158,6 +162,8 @@ int Run() {
                                                      : absl::GetFlag(FLAGS_sidecar_bin)}};
   if (!absl::GetFlag(FLAGS_compare_bin).empty()) {
     binaries.emplace_back("B", absl::GetFlag(FLAGS_compare_bin));
+  } else if (!absl::GetFlag(FLAGS_compare_args).empty()) {
+    binaries.emplace_back("B", binaries.front().second);
   }
   const int slow_in_flight = absl::GetFlag(FLAGS_slow_in_flight);
   const int64_t slow_states = absl::GetFlag(FLAGS_slow_states);
@@ -176,6 +182,10 @@ int Run() {
         std::max(1000, absl::GetFlag(FLAGS_workers) + absl::GetFlag(FLAGS_memory_streams) +
                            (run_slow ? slow_workers : 0));
     setup.extra_args = absl::GetFlag(FLAGS_sidecar_args);
+    if (label == "B") {
+      const std::vector<std::string> compare_args = absl::GetFlag(FLAGS_compare_args);
+      setup.extra_args.insert(setup.extra_args.end(), compare_args.begin(), compare_args.end());
+    }
     setup.env = SidecarEnvironment(target.api_key);
     setup.workers = absl::GetFlag(FLAGS_workers);
     setup.slots = absl::GetFlag(FLAGS_slots);
@@ -191,8 +201,12 @@ int Run() {
       batch, absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_slots),
       absl::GetFlag(FLAGS_http_connections));
   for (const auto& sidecar : sidecars) {
-    std::printf("# sidecar %s pid=%d bin=%s\n", sidecar->label().c_str(),
-                static_cast<int>(sidecar->pid()), sidecar->binary().c_str());
+    const std::vector<std::string> compare_args = absl::GetFlag(FLAGS_compare_args);
+    const std::string own_args = sidecar->label() == "B" && !compare_args.empty()
+                                     ? absl::StrCat(" args=", absl::StrJoin(compare_args, ","))
+                                     : "";
+    std::printf("# sidecar %s pid=%d bin=%s%s\n", sidecar->label().c_str(),
+                static_cast<int>(sidecar->pid()), sidecar->binary().c_str(), own_args.c_str());
     std::printf("sidecar_idle sidecar=%s rss_started_kib=%lld rss_idle_with_workers_kib=%lld\n",
                 sidecar->label().c_str(), static_cast<long long>(sidecar->rss_started_kib()),
                 static_cast<long long>(sidecar->rss_idle_with_workers_kib()));

@@ -72,8 +72,9 @@ ABSL_FLAG(int64_t, busy_poll_interval_ms, 100,
           "Longest wait between polls inside the busy window (capped at --poll-interval-ms). "
           "Env: EXOSPHERE_BUSY_POLL_INTERVAL_MS.");
 ABSL_FLAG(int32_t, max_batch, 16, "Most states claimed by one poll. Env: EXOSPHERE_MAX_BATCH.");
-ABSL_FLAG(uint64_t, max_unsent_reports, 10'000,
-          "Stop claiming while this many reports wait to be delivered (back-pressure).");
+ABSL_FLAG(uint64_t, max_unsent_reports, 256,
+          "Reports first: claim nothing while this many reports are not yet accepted by the "
+          "state manager; claiming resumes as soon as they drain below it.");
 ABSL_FLAG(uint64_t, max_report_bytes, 8 << 20,
           "Largest report body sent to the state manager (set it to the server's body limit); a "
           "larger result is refused with ResultRejected INVALID_RESULT and reported errored.");

@@ -178,8 +178,10 @@ absl::Status Sidecar::Build(SidecarDependencies dependencies) {
   };
   ReporterOptions reporter_options;
   reporter_options.hand_back_delay = config_.handback_delay;
-  reporter_ = std::make_unique<Reporter>(*states_, *scheduler_, reporter_options, on_delivered,
-                                         journal_.get());
+  reporter_options.unsent_limit = config_.max_unsent_reports;
+  reporter_ = std::make_unique<Reporter>(
+      *states_, *scheduler_, reporter_options, on_delivered,
+      [this] { work_signals_.OnReportsDrained(); }, journal_.get());
   secrets_ =
       std::make_unique<HttpSecretsFetcher>(*states_, *scheduler_, HttpSecretsFetcherOptions{});
   registrar_ = std::make_unique<Registrar>(

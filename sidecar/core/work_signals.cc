@@ -12,6 +12,11 @@ void WorkSignals::OnLikelyWork(absl::string_view ns) {
   if (listener_ != nullptr) listener_->OnLikelyWork(ns);
 }
 
+void WorkSignals::OnReportsDrained() {
+  absl::ReaderMutexLock lock(&mu_);
+  if (listener_ != nullptr) listener_->OnReportsDrained();
+}
+
 void WorkSignals::Listen(Listener& listener) {
   absl::MutexLock lock(&mu_);
   listener_ = &listener;

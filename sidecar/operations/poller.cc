@@ -45,6 +45,11 @@ void Poller::OnLikelyWork() {
   last_work_hint_ = std::max(last_work_hint_, now);
 }
 
+void Poller::OnReportsDrained() {
+  absl::MutexLock lock(&mu_);
+  ++drained_events_;
+}
+
 PollerStats Poller::Stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;
@@ -52,15 +57,15 @@ PollerStats Poller::Stats() const {
 
 Poller::Events Poller::SeenEvents() const {
   absl::MutexLock lock(&mu_);
-  return {capacity_events_, work_events_, last_work_hint_};
+  return {capacity_events_, work_events_, drained_events_, last_work_hint_};
 }
 
-Poller::Woken Poller::Wait(const Events& seen, absl::Time deadline, bool on_capacity,
-                           bool on_work) {
+Poller::Woken Poller::Wait(const Events& seen, absl::Time deadline, unsigned wake_on) {
   absl::MutexLock lock(&mu_);
   auto event = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return (on_capacity && capacity_events_ != seen.capacity) ||
-           (on_work && work_events_ != seen.work);
+    return ((wake_on & kCapacity) != 0 && capacity_events_ != seen.capacity) ||
+           ((wake_on & kWork) != 0 && work_events_ != seen.work) ||
+           ((wake_on & kDrained) != 0 && drained_events_ != seen.drained);
   };
   auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || event(); };
   clock_.AwaitWithDeadline(mu_, absl::Condition(&woken), deadline);
@@ -105,9 +110,13 @@ int Poller::Claim(const std::vector<std::string>& node_names, int batch) {
 
 Poller::Round Poller::PollRound(bool probe, int& claimed) {
   claimed = 0;
-  if (unsent_reports_ && unsent_reports_() >= options_.max_unsent_reports) {
+  const absl::Time now = clock_.Now();
+  const uint64_t unsent = unsent_reports_ ? unsent_reports_() : 0;
+  if (unsent >= options_.max_unsent_reports) {
+    NotePaused(now, unsent);
     return Round::kBackpressure;
   }
+  NoteResumed(now);
   if (probe) {
     const std::vector<PollGroup> plan = target_.PlanPolls(ns_);
     if (plan.empty()) return Round::kNoCapacity;
@@ -148,6 +157,33 @@ Poller::Round Poller::PollRound(bool probe, int& claimed) {
     claimed += count;
     if (count < batch) exhausted.insert(group->node_names);
   }
+}
+
+void Poller::NotePaused(absl::Time now, uint64_t unsent) {
+  if (paused_since_ == absl::InfiniteFuture()) {
+    paused_since_ = now;
+    absl::MutexLock lock(&mu_);
+    ++stats_.backpressure_waits;
+    return;
+  }
+  if (pause_warned_ || now - paused_since_ < options_.paused_warning_after) return;
+  pause_warned_ = true;
+  EXO_LOG(kWarning, "claims_paused",
+          "not claiming: the state manager has not taken this sidecar's reports for a while",
+          {{"namespace", ns_},
+           {"unsent_reports", absl::StrCat(unsent)},
+           {"max_unsent_reports", absl::StrCat(options_.max_unsent_reports)},
+           {"paused_s", absl::StrCat(absl::ToInt64Seconds(now - paused_since_))}});
+}
+
+void Poller::NoteResumed(absl::Time now) {
+  if (pause_warned_) {
+    EXO_LOG(kInfo, "claims_resumed", "the unsent reports drained",
+            {{"namespace", ns_},
+             {"paused_s", absl::StrCat(absl::ToInt64Seconds(now - paused_since_))}});
+  }
+  paused_since_ = absl::InfiniteFuture();
+  pause_warned_ = false;
 }
 
 bool Poller::InBusyWindow(absl::Time now) const { return now - last_busy_ < options_.busy_window; }
@@ -203,7 +239,7 @@ void Poller::Run() {
       case Round::kNoCapacity:
         // Every slot is busy (or no worker is registered): claim again as soon as one frees.
         error_backoff.Reset();
-        woken = Wait(seen, absl::InfiniteFuture(), /*on_capacity=*/true, /*on_work=*/false);
+        woken = Wait(seen, absl::InfiniteFuture(), kCapacity);
         break;
       case Round::kPartial:
       case Round::kEmpty:
@@ -212,23 +248,20 @@ void Poller::Run() {
         if (resume) {
           absl::Time end = interrupted_wait_end;
           if (claimed > 0 || InBusyWindow(now)) end = std::min(end, now + IdleWait(claimed, now));
-          woken = Wait(seen, end, false, /*on_work=*/false);
+          woken = Wait(seen, end, kNoEvent);
         } else {
           wait_end = now + IdleWait(claimed, now);
-          woken = Wait(seen, wait_end, false,
-                       /*on_work=*/!hinted && idle_level_ > options_.min_poll_delay);
+          woken = Wait(seen, wait_end,
+                       !hinted && idle_level_ > options_.min_poll_delay ? kWork : kNoEvent);
         }
         break;
       case Round::kError:
-        woken = Wait(seen, now + error_backoff.Next(), false, false);
+        woken = Wait(seen, now + error_backoff.Next(), kNoEvent);
         break;
-      case Round::kBackpressure: {
-        absl::MutexLock lock(&mu_);
-        ++stats_.backpressure_waits;
-      }
-        EXO_LOG(kWarning, "poll_backpressure", "too many unsent reports; not claiming",
-                {{"namespace", ns_}});
-        woken = Wait(seen, now + options_.min_poll_delay, false, false);
+      case Round::kBackpressure:
+        // Until the reporter says the backlog drained; the deadline only re-checks the count
+        // (and times the warning).
+        woken = Wait(seen, now + options_.poll_interval, kDrained);
         break;
     }
     if (woken == Woken::kStopping) return;

@@ -35,8 +35,13 @@ struct PollerOptions {
   // After a failed poll: capped exponential backoff with jitter between these.
   absl::Duration error_backoff_initial = absl::Milliseconds(200);
   absl::Duration error_backoff_max = absl::Seconds(5);
-  // Back-pressure: no claims while this many reports are waiting to be delivered.
-  uint64_t max_unsent_reports = 10000;
+  // Reports first: no claim while this many reports are unsent (submitted, not yet accepted or
+  // refused). A paused poller claims again as soon as OnReportsDrained says the count fell
+  // below it, and checks again every poll_interval in any case.
+  uint64_t max_unsent_reports = 256;
+  // A pause that lasts this long is logged as a warning: the state manager is not taking
+  // reports (down, or refusing them for a while), so this sidecar has stopped claiming.
+  absl::Duration paused_warning_after = absl::Seconds(10);
 };
 
 // Claims states of one namespace, on a thread of its own, only while workers have free slots:
@@ -55,7 +60,10 @@ struct PollerOptions {
 // claim per interval however many node groups its workers form. A work hint (OnLikelyWork)
 // opens the busy window and cuts a wait longer than min_poll_delay short for one claim outside
 // the pacing: the next wait then ends no later than the one it interrupted, deaf to hints. A
-// failure waits a jittered backoff. Claimed states go straight to the ClaimTarget: there is no
+// failure waits a jittered backoff. Reports come first: while max_unsent_reports reports are
+// unsent, the poller does not claim, so that when the state manager is the bottleneck its
+// capacity goes to the reports of work already done rather than to claiming more, and reports
+// do not pile up in the sidecar. Claimed states go straight to the ClaimTarget: there is no
 // local queue. Measured in a fleet: SCALING.md. Thread-safe.
 class Poller {
  public:
@@ -74,6 +82,8 @@ class Poller {
   // New states are likely claimable (a run was triggered, an executed report created children):
   // cut an idle wait short and open the busy window.
   void OnLikelyWork() ABSL_LOCKS_EXCLUDED(mu_);
+  // The unsent reports fell below max_unsent_reports: end a pause at once.
+  void OnReportsDrained() ABSL_LOCKS_EXCLUDED(mu_);
 
   PollerStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
   const std::string& ns() const { return ns_; }
@@ -97,16 +107,23 @@ class Poller {
   struct Events {
     uint64_t capacity = 0;
     uint64_t work = 0;
+    uint64_t drained = 0;
     // When OnLikelyWork was last called (InfinitePast: never).
     absl::Time last_work_hint = absl::InfinitePast();
   };
   Events SeenEvents() const ABSL_LOCKS_EXCLUDED(mu_);
   enum class Woken { kDeadline, kEvent, kStopping };
-  // Waits for `deadline` or until one of the selected kinds of event happened after `seen`, and
-  // says which. Events are counted, not flagged, so none is lost between the poll that found
-  // nothing to do and the start of the wait.
-  Woken Wait(const Events& seen, absl::Time deadline, bool on_capacity, bool on_work)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // The kinds of event a wait ends on, or-ed.
+  enum WakeOn : unsigned { kNoEvent = 0, kCapacity = 1, kWork = 2, kDrained = 4 };
+  // Waits for `deadline` or until one of the `wake_on` events happened after `seen`, and says
+  // which. Events are counted, not flagged, so none is lost between the poll that found nothing
+  // to do and the start of the wait.
+  Woken Wait(const Events& seen, absl::Time deadline, unsigned wake_on) ABSL_LOCKS_EXCLUDED(mu_);
+  // Counts a pause for unsent reports that starts at `now`, and warns once when it has lasted
+  // paused_warning_after.
+  void NotePaused(absl::Time now, uint64_t unsent);
+  // Logs the end of a pause that was warned about.
+  void NoteResumed(absl::Time now);
 
   const std::string ns_;
   ClaimTarget& target_;
@@ -119,13 +136,18 @@ class Poller {
   mutable absl::Mutex mu_;
   uint64_t capacity_events_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t work_events_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t drained_events_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_work_hint_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   PollerStats stats_ ABSL_GUARDED_BY(mu_);
   // Owned by the poller thread: the wait level (zero before the first wait), when the namespace
-  // was last busy (a claimed state or a work hint; InfinitePast: never) and the wait's jitter.
+  // was last busy (a claimed state or a work hint; InfinitePast: never), when the current pause
+  // for unsent reports began (InfiniteFuture: not paused) and whether it was warned about, and
+  // the wait's jitter.
   absl::Duration idle_level_ = absl::ZeroDuration();
   absl::Time last_busy_ = absl::InfinitePast();
+  absl::Time paused_since_ = absl::InfiniteFuture();
+  bool pause_warned_ = false;
   absl::BitGen random_;
   std::thread thread_;
 };

@@ -38,6 +38,11 @@ void PollerSet::OnLikelyWork(absl::string_view ns) {
   if (it != pollers_.end()) it->second->OnLikelyWork();
 }
 
+void PollerSet::OnReportsDrained() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [ns, poller] : pollers_) poller->OnReportsDrained();
+}
+
 void PollerSet::StopAll() {
   signals_.Unlisten();
   std::map<std::string, std::unique_ptr<Poller>, std::less<>> pollers;

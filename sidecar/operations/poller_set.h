@@ -25,6 +25,8 @@ class PollerSet final : public WorkSignals::Listener {
   void OnCapacity(absl::string_view ns) override ABSL_LOCKS_EXCLUDED(mu_);
   // See Poller::OnLikelyWork; ignored for namespaces without a poller.
   void OnLikelyWork(absl::string_view ns) override ABSL_LOCKS_EXCLUDED(mu_);
+  // Every poller: see Poller::OnReportsDrained.
+  void OnReportsDrained() override ABSL_LOCKS_EXCLUDED(mu_);
   // Stops and joins every poller; later events are ignored.
   void StopAll() ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -47,11 +47,12 @@ bool IsTransient(const absl::Status& status) {
 }  // namespace
 
 Reporter::Reporter(StatesClient& client, Scheduler& scheduler, ReporterOptions options,
-                   DeliveredCallback on_delivered, Journal* journal)
+                   DeliveredCallback on_delivered, DrainedCallback on_drained, Journal* journal)
     : client_(client),
       scheduler_(scheduler),
       options_(options),
       on_delivered_(std::move(on_delivered)),
+      on_drained_(std::move(on_drained)),
       journal_(journal) {}
 
 Reporter::~Reporter() {
@@ -231,8 +232,14 @@ void Reporter::Settle(uint64_t id) {
   // Recorded before the report counts as settled, so that AwaitIdle covers the journal too;
   // no lock is held while the journal writes.
   if (journal_ != nullptr) journal_->RecordDone(settled->report.state_id);
-  absl::MutexLock lock(&mu_);
-  --stats_.unsent;
+  bool drained;
+  {
+    absl::MutexLock lock(&mu_);
+    --stats_.unsent;
+    // Only the report that crosses the limit: one call per pause, not one per report.
+    drained = options_.unsent_limit > 0 && stats_.unsent + 1 == options_.unsent_limit;
+  }
+  if (drained && on_drained_) on_drained_();
 }
 
 uint64_t Reporter::unsent() const {

@@ -23,6 +23,9 @@ struct ReporterOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The re-enqueue-after delay of a state handed back because every report was refused.
   absl::Duration hand_back_delay = absl::Seconds(1);
+  // The pollers' limit of unsent reports (PollerOptions::max_unsent_reports): a settled report
+  // that brings the count below it runs the drained callback. Zero: never.
+  uint64_t unsent_limit = 0;
 };
 
 // Delivers every report to the state manager: each one independently and without blocking a
@@ -38,10 +41,14 @@ class Reporter final : public ReportQueue {
   // Called after each delivered report (on a pool thread, no lock held), e.g. to wake a poller:
   // an executed report usually makes new states claimable.
   using DeliveredCallback = std::function<void(const std::string& ns, const Report& report)>;
+  // Called when a settled report brings the unsent count from options.unsent_limit down to one
+  // below it (on the settling thread, no lock held), so that paused pollers claim again at once.
+  using DrainedCallback = std::function<void()>;
 
   // `journal` (optional, not owned) records each report when submitted and when settled.
   Reporter(StatesClient& client, Scheduler& scheduler, ReporterOptions options,
-           DeliveredCallback on_delivered = nullptr, Journal* journal = nullptr);
+           DeliveredCallback on_delivered = nullptr, DrainedCallback on_drained = nullptr,
+           Journal* journal = nullptr);
   ~Reporter() override;
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
@@ -80,6 +87,7 @@ class Reporter final : public ReportQueue {
   Scheduler& scheduler_;
   const ReporterOptions options_;
   const DeliveredCallback on_delivered_;
+  const DrainedCallback on_drained_;
   Journal* const journal_;
 
   mutable absl::Mutex mu_;

@@ -5,10 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "common/log.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_state_manager_client.h"
 
@@ -17,7 +20,9 @@ namespace {
 
 using ::exosphere::testing::FakeClock;
 using ::exosphere::testing::FakeStateManagerClient;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 // Free capacity per node group, consumed by dispatched states like the router's slots.
 class FakeClaimTarget final : public ClaimTarget {
@@ -370,21 +375,93 @@ TEST_F(PollerTest, FailedPollsBackOffWithJitterAndIgnoreWakeups) {
   EXPECT_EQ(poller_->Stats().errors, 2u);
 }
 
-TEST_F(PollerTest, TooManyUnsentReportsStopClaimsUntilTheyDrain) {
+TEST_F(PollerTest, TooManyUnsentReportsPauseClaimsUntilTheReporterSaysTheyDrained) {
   AddStates(5);
   unsent_ = 100;
   target_.SetGroups({{{"echo"}, 10}});
   StartPoller();
   AwaitParked();
-  clock_.Advance(absl::Seconds(5));
+  clock_.Advance(absl::Seconds(5));  // re-checks every poll_interval meanwhile
   AwaitParked();
   EXPECT_TRUE(client_.claim_calls().empty());
-  EXPECT_GE(poller_->Stats().backpressure_waits, 1u);
+  EXPECT_EQ(poller_->Stats().backpressure_waits, 1u);  // one pause, however many re-checks
   unsent_ = 99;
-  clock_.Advance(options_.min_poll_delay);
+  poller_->OnReportsDrained();  // no time passes: the signal alone ends the pause
   ASSERT_TRUE(client_.AwaitClaimCalls(1));
   AwaitParked();
   EXPECT_EQ(target_.dispatched().size(), 5u);
+}
+
+TEST_F(PollerTest, APauseEndsAtTheNextCheckEvenWithoutTheDrainedSignal) {
+  AddStates(5);
+  unsent_ = 100;
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  AwaitParked();
+  unsent_ = 0;
+  clock_.Advance(options_.poll_interval - absl::Milliseconds(1));
+  AwaitParked();
+  EXPECT_TRUE(client_.claim_calls().empty());
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  EXPECT_EQ(target_.dispatched().size(), 5u);
+}
+
+TEST_F(PollerTest, APauseIsLoggedOnceWhenItLastsAndAgainWhenItEnds) {
+  absl::Mutex mu;
+  std::vector<std::string> lines;
+  log::SetSink([&](absl::string_view line) {
+    absl::MutexLock lock(&mu);
+    lines.emplace_back(line);
+  });
+  auto logged = [&](absl::string_view event) {
+    absl::MutexLock lock(&mu);
+    int count = 0;
+    for (const std::string& line : lines) count += absl::StrContains(line, event) ? 1 : 0;
+    return count;
+  };
+  AddStates(1);
+  unsent_ = 100;
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  AdvanceInSteps(options_.paused_warning_after - absl::Seconds(1), options_.poll_interval);
+  EXPECT_EQ(logged("claims_paused"), 0);
+  AdvanceInSteps(absl::Seconds(5), options_.poll_interval);
+  EXPECT_EQ(logged("claims_paused"), 1);
+  {
+    absl::MutexLock lock(&mu);
+    for (const std::string& line : lines) {
+      if (absl::StrContains(line, "claims_paused")) {
+        EXPECT_THAT(line, AllOf(HasSubstr("unsent_reports=100"), HasSubstr("namespace=ns")));
+      }
+    }
+  }
+  EXPECT_EQ(logged("claims_resumed"), 0);
+  unsent_ = 0;
+  poller_->OnReportsDrained();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  EXPECT_EQ(logged("claims_resumed"), 1);
+  poller_.reset();
+  log::SetSink(nullptr);
+}
+
+TEST_F(PollerTest, EachPauseCountsOnceAndANewPauseCountsAgain) {
+  AddStates(2);
+  unsent_ = 100;
+  target_.SetGroups({{{"echo"}, 10}});
+  StartPoller();
+  AwaitParked();
+  unsent_ = 0;
+  poller_->OnReportsDrained();
+  ASSERT_TRUE(client_.AwaitClaimCalls(1));
+  AwaitParked();
+  unsent_ = 150;
+  clock_.Advance(options_.min_poll_delay);  // the wait after the claim ends: paused again
+  AwaitParked();
+  EXPECT_EQ(Claims(), 1u);
+  EXPECT_EQ(poller_->Stats().backpressure_waits, 2u);
 }
 
 TEST_F(PollerTest, AGroupThatRanDryDoesNotStopTheOthersInTheSameRound) {

@@ -221,6 +221,58 @@ TEST_F(ReporterTest, OneSlowReportDoesNotHoldUpTheOthers) {
   EXPECT_EQ(client_.reports().size(), 21u);
 }
 
+// Holds every report attempt while closed.
+class Gate {
+ public:
+  void Set(bool open) {
+    absl::MutexLock lock(&mu_);
+    open_ = open;
+  }
+  void Pass() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&open_));
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+TEST_F(ReporterTest, TheDrainedCallbackRunsOnceEachTimeTheBacklogFallsBelowTheLimit) {
+  Gate gate;
+  client_.SetReportHook([&](const FakeStateManagerClient::SentReport&) {
+    gate.Pass();
+    return absl::OkStatus();
+  });
+  ReporterOptions options;
+  options.unsent_limit = 3;
+  std::atomic<int> drained{0};
+  std::atomic<uint64_t> unsent_when_drained{0};
+  Reporter* self = nullptr;
+  Reporter reporter(client_, scheduler_, options, nullptr, [&] {
+    unsent_when_drained = self->unsent();  // would deadlock under the reporter's lock
+    drained.fetch_add(1);
+  });
+  self = &reporter;
+  for (int i = 0; i < 6; ++i) reporter.Submit("ns", Report::Executed(absl::StrCat("s", i), {}));
+  gate.Set(true);
+  ASSERT_TRUE(reporter.AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(drained.load(), 1);  // 6 -> 0 crosses the limit once
+  EXPECT_LE(unsent_when_drained.load(), 2u);
+
+  // Below the limit all along: no call.
+  reporter.Submit("ns", Report::Executed("s6", {}));
+  ASSERT_TRUE(reporter.AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(drained.load(), 1);
+
+  // At the limit again: one more.
+  gate.Set(false);
+  for (int i = 7; i < 10; ++i) reporter.Submit("ns", Report::Executed(absl::StrCat("s", i), {}));
+  gate.Set(true);
+  ASSERT_TRUE(reporter.AwaitIdle(absl::InfiniteFuture()));
+  EXPECT_EQ(drained.load(), 2);
+}
+
 TEST_F(ReporterTest, StopLeavesUndeliveredReportsUnsentInsteadOfDroppingThemSilently) {
   client_.SetReportHook(
       [](const FakeStateManagerClient::SentReport&) { return absl::UnavailableError("down"); });

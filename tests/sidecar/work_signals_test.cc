@@ -16,6 +16,7 @@ class RecordingListener final : public WorkSignals::Listener {
  public:
   void OnCapacity(absl::string_view ns) override { seen.push_back("capacity:" + std::string(ns)); }
   void OnLikelyWork(absl::string_view ns) override { seen.push_back("work:" + std::string(ns)); }
+  void OnReportsDrained() override { seen.push_back("drained"); }
   std::vector<std::string> seen;
 };
 
@@ -26,9 +27,11 @@ TEST(WorkSignalsTest, SignalsReachTheListenerOnlyWhileItListens) {
   signals.Listen(listener);
   signals.OnCapacity("a");
   signals.OnLikelyWork("b");
+  signals.OnReportsDrained();
   signals.Unlisten();
   signals.OnLikelyWork("late");
-  EXPECT_THAT(listener.seen, ElementsAre("capacity:a", "work:b"));
+  signals.OnReportsDrained();
+  EXPECT_THAT(listener.seen, ElementsAre("capacity:a", "work:b", "drained"));
 }
 
 TEST(WorkSignalsTest, TheRouterSideSeesOnlyACapacityListener) {
