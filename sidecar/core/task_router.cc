@@ -174,12 +174,26 @@ RouterStats TaskRouter::Stats() const {
 }
 
 void TaskRouter::CarryOutOrdered(RouterEffects& effects) {
-  for (RouterEffects::StreamAction& action : effects.streams) {
-    if (action.message.has_value()) {
-      action.sink->Send(*std::move(action.message));
-    } else {
-      action.sink->Close(action.close_status);
+  // Each stream's messages in one SendAll, up to its close: a claimed batch spread over a few
+  // workers leaves in one flush per worker. Only the order within a stream matters.
+  std::vector<std::pair<WorkerSink*, std::vector<v1::SidecarMessage>>> batches;
+  auto batch_of = [&batches](WorkerSink* sink) -> std::vector<v1::SidecarMessage>& {
+    for (auto& [batch_sink, messages] : batches) {
+      if (batch_sink == sink) return messages;
     }
+    return batches.emplace_back(sink, std::vector<v1::SidecarMessage>()).second;
+  };
+  for (RouterEffects::StreamAction& action : effects.streams) {
+    std::vector<v1::SidecarMessage>& messages = batch_of(action.sink);
+    if (action.message.has_value()) {
+      messages.push_back(*std::move(action.message));
+      continue;
+    }
+    if (!messages.empty()) action.sink->SendAll(std::exchange(messages, {}));
+    action.sink->Close(action.close_status);
+  }
+  for (auto& [sink, messages] : batches) {
+    if (!messages.empty()) sink->SendAll(std::move(messages));
   }
   for (RegistrationRequest& request : effects.registrations) {
     registrar_.Request(std::move(request));

@@ -79,14 +79,28 @@ void WorkerStream::Send(v1::SidecarMessage message) {
   }
 }
 
+void WorkerStream::SendAll(std::vector<v1::SidecarMessage> messages) {
+  absl::MutexLock lock(&mu_);
+  if (closed_ || messages.empty()) return;
+  for (v1::SidecarMessage& message : messages) outbox_.push_back(std::move(message));
+  if (!writing_) {
+    writing_ = true;
+    StartNextWriteLocked();
+  }
+}
+
 void WorkerStream::Close(const absl::Status& status) { FinishWith(ToGrpcStatus(status)); }
 
 void WorkerStream::StartNextWriteLocked() {
-  // While more messages wait behind this one, let gRPC coalesce them into fewer frames and
-  // syscalls; the last queued message is written without the hint, which flushes the batch.
-  // std::deque keeps the front element in place while later ones are appended.
+  // While more messages wait behind this one, let gRPC coalesce them into one flush; the last
+  // queued message is written without the hint, which flushes them. Never on the stream's first
+  // write, which carries the initial metadata: hinted, it completed only when something else
+  // flushed the connection, and the next write waits for that completion (a new worker's Welcome
+  // and Registration, queued together, sat for about 10 s in the worker-loss reliability
+  // scenario). std::deque keeps the front element in place while later ones are appended.
   grpc::WriteOptions options;
-  if (outbox_.size() > 1) options.set_buffer_hint();
+  if (wrote_before_ && outbox_.size() > 1) options.set_buffer_hint();
+  wrote_before_ = true;
   bool own_buffer = false;
   writing_bytes_.Clear();  // the previous message's bytes; gRPC is done with them
   // Serializing a message the sidecar built cannot fail short of running out of memory.

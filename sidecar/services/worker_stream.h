@@ -43,6 +43,7 @@ class WorkerStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
 
   // WorkerSink.
   void Send(v1::SidecarMessage message) override ABSL_LOCKS_EXCLUDED(mu_);
+  void SendAll(std::vector<v1::SidecarMessage> messages) override ABSL_LOCKS_EXCLUDED(mu_);
   void Close(const absl::Status& status) override ABSL_LOCKS_EXCLUDED(mu_);
 
   // Reactions.
@@ -91,6 +92,8 @@ class WorkerStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // The serialized front of the outbox while it is being written.
   grpc::ByteBuffer writing_bytes_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // A write was started before: the initial metadata is out (see StartNextWriteLocked).
+  bool wrote_before_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;  // Finish pending or done: drop new messages
   bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

@@ -22,6 +22,19 @@ void FakeWorkerSink::Send(sidecar::v1::SidecarMessage message) {
   RunHook();
   absl::MutexLock lock(&mu_);
   messages_.push_back(std::move(message));
+  deliveries_.push_back(1);
+}
+
+void FakeWorkerSink::SendAll(std::vector<sidecar::v1::SidecarMessage> messages) {
+  RunHook();
+  absl::MutexLock lock(&mu_);
+  deliveries_.push_back(messages.size());
+  for (sidecar::v1::SidecarMessage& message : messages) messages_.push_back(std::move(message));
+}
+
+std::vector<size_t> FakeWorkerSink::deliveries() const {
+  absl::MutexLock lock(&mu_);
+  return deliveries_;
 }
 
 void FakeWorkerSink::Close(const absl::Status& status) {
@@ -61,6 +74,7 @@ std::vector<std::string> FakeWorkerSink::TaskIds() const {
 void FakeWorkerSink::Clear() {
   absl::MutexLock lock(&mu_);
   messages_.clear();
+  deliveries_.clear();
 }
 
 void FakeReportQueue::SetHook(std::function<void()> hook) {

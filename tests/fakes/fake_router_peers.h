@@ -25,8 +25,11 @@ namespace exosphere::testing {
 class FakeWorkerSink final : public sidecar::WorkerSink {
  public:
   void Send(sidecar::v1::SidecarMessage message) override;
+  void SendAll(std::vector<sidecar::v1::SidecarMessage> messages) override;
   void Close(const absl::Status& status) override;
   std::vector<sidecar::v1::SidecarMessage> messages() const;
+  // How many messages each Send (1) or SendAll call carried, in order.
+  std::vector<size_t> deliveries() const;
   // The status of Close, if it was called.
   std::optional<absl::Status> closed() const;
   // Messages of one kind, e.g. kTask.
@@ -41,6 +44,7 @@ class FakeWorkerSink final : public sidecar::WorkerSink {
   mutable absl::Mutex mu_;
   std::function<void()> hook_ ABSL_GUARDED_BY(mu_);
   std::vector<sidecar::v1::SidecarMessage> messages_ ABSL_GUARDED_BY(mu_);
+  std::vector<size_t> deliveries_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
 };
 
