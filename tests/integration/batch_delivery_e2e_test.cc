@@ -7,13 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 
 #include "exosphere/client/client.h"
 #include "tests/support/sidecar_stack.h"
+#include "tests/support/splitter_node.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
@@ -53,13 +53,7 @@ TEST(BatchDeliveryTest, EveryTaskOfAClaimedBatchReachesAWorkerThatWaitsForAllOfT
     const bool together = barrier.ArriveAndWait(absl::Seconds(20));
     return client::NodeResult::Output({{"met", together ? "all" : "alone"}});
   });
-  auto splitter = client::MakeNode({"splitter", {"count"}, {"item"}}, [](const client::Task& task) {
-    int count = 0;
-    (void)absl::SimpleAtoi(task.input("count"), &count);
-    std::vector<client::StringMap> outputs;
-    for (int i = 0; i < count; ++i) outputs.push_back({{"item", absl::StrCat("i", i)}});
-    return client::NodeResult::Outputs(std::move(outputs));
-  });
+  auto splitter = testing::MakeSplitterNode("splitter");
   client::RuntimeOptions options;
   options.sidecar_address = stack->sidecar_address();
   options.workers = kSiblings;  // one stream with a slot for every sibling

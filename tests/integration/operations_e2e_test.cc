@@ -23,6 +23,7 @@
 #include "exosphere/client/client.h"
 #include "harness/scratch_dir.h"
 #include "tests/support/sidecar_stack.h"
+#include "tests/support/splitter_node.h"
 #include "tests/support/status_matchers.h"
 
 namespace exosphere {
@@ -179,14 +180,7 @@ TEST_F(OperationsTest, HealthMetricsAndDrainTellTheTruth) {
     }
     return client::NodeResult::Output({{"out", task.input("item")}});
   });
-  auto splitter =
-      client::MakeNode({"ops_split", {"count"}, {"item"}}, [](const client::Task& task) {
-        int count = 0;
-        (void)absl::SimpleAtoi(task.input("count"), &count);
-        std::vector<client::StringMap> outputs;
-        for (int i = 0; i < count; ++i) outputs.push_back({{"item", absl::StrCat("i", i)}});
-        return client::NodeResult::Outputs(std::move(outputs));
-      });
+  auto splitter = testing::MakeSplitterNode("ops_split");
   client::RuntimeOptions options;
   options.sidecar_address = address_;
   options.workers = 4;
