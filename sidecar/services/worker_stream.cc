@@ -73,20 +73,20 @@ void WorkerStream::Send(v1::SidecarMessage message) {
   absl::MutexLock lock(&mu_);
   if (closed_) return;
   outbox_.push_back(std::move(message));
-  if (!writing_) {
-    writing_ = true;
-    StartNextWriteLocked();
-  }
+  WriteIfIdleLocked();
 }
 
 void WorkerStream::SendAll(std::vector<v1::SidecarMessage> messages) {
   absl::MutexLock lock(&mu_);
   if (closed_ || messages.empty()) return;
   for (v1::SidecarMessage& message : messages) outbox_.push_back(std::move(message));
-  if (!writing_) {
-    writing_ = true;
-    StartNextWriteLocked();
-  }
+  WriteIfIdleLocked();
+}
+
+void WorkerStream::WriteIfIdleLocked() {
+  if (writing_) return;  // OnWriteDone writes what was queued meanwhile
+  writing_ = true;
+  StartNextWriteLocked();
 }
 
 void WorkerStream::Close(const absl::Status& status) { FinishWith(ToGrpcStatus(status)); }

@@ -66,6 +66,8 @@ class WorkerStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void DisarmHelloTimer();
   void OnHelloTimeout() ABSL_LOCKS_EXCLUDED(mu_);
   void StartNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts writing the outbox unless a write is in flight.
+  void WriteIfIdleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the stream with `status` once queued writes are out.
   void FinishWith(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   void FinishIfDrainedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
