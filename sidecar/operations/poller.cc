@@ -108,15 +108,20 @@ int Poller::Claim(const std::vector<std::string>& node_names, int batch) {
   return count;
 }
 
-Poller::Round Poller::PollRound(bool probe, int& claimed) {
-  claimed = 0;
+bool Poller::ReportsFirst() {
   const absl::Time now = clock_.Now();
   const uint64_t unsent = unsent_reports_ ? unsent_reports_() : 0;
   if (unsent >= options_.max_unsent_reports) {
     NotePaused(now, unsent);
-    return Round::kBackpressure;
+    return true;
   }
   NoteResumed(now);
+  return false;
+}
+
+Poller::Round Poller::PollRound(bool probe, int& claimed) {
+  claimed = 0;
+  if (ReportsFirst()) return Round::kBackpressure;
   if (probe) {
     const std::vector<PollGroup> plan = target_.PlanPolls(ns_);
     if (plan.empty()) return Round::kNoCapacity;
@@ -151,6 +156,9 @@ Poller::Round Poller::PollRound(bool probe, int& claimed) {
       if (!plan.empty()) return claimed > 0 ? Round::kPartial : Round::kEmpty;
       return Round::kNoCapacity;
     }
+    // Checked before every claim, not once per round: while the server has states and the
+    // workers answer quickly, one round can go on claiming for as long as the load lasts.
+    if (ReportsFirst()) return Round::kBackpressure;
     const int batch = std::min(group->capacity, options_.max_batch);
     const int count = Claim(group->node_names, batch);
     if (count < 0) return Round::kError;

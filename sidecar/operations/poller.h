@@ -119,6 +119,9 @@ class Poller {
   // which. Events are counted, not flagged, so none is lost between the poll that found nothing
   // to do and the start of the wait.
   Woken Wait(const Events& seen, absl::Time deadline, unsigned wake_on) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether max_unsent_reports reports are unsent, so that no claim may go out now; notes the
+  // start and end of each pause (NotePaused, NoteResumed).
+  bool ReportsFirst();
   // Counts a pause for unsent reports that starts at `now`, and warns once when it has lasted
   // paused_warning_after.
   void NotePaused(absl::Time now, uint64_t unsent);

@@ -1,6 +1,7 @@
 #include "sidecar/operations/poller.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,7 +40,18 @@ class FakeClaimTarget final : public ClaimTarget {
     }
     return plan;
   }
+  // Runs after each Dispatch with the number of states, no lock held.
+  void SetOnDispatch(std::function<void(size_t)> hook) {
+    absl::MutexLock lock(&mu_);
+    on_dispatch_ = std::move(hook);
+  }
   void Dispatch(absl::string_view, std::vector<ClaimedState> states, absl::Time) override {
+    std::function<void(size_t)> hook;
+    {
+      absl::MutexLock lock(&mu_);
+      hook = on_dispatch_;
+    }
+    if (hook) hook(states.size());
     absl::MutexLock lock(&mu_);
     for (const ClaimedState& state : states) {
       dispatched_.push_back(state.state_id);
@@ -57,6 +69,7 @@ class FakeClaimTarget final : public ClaimTarget {
 
  private:
   mutable absl::Mutex mu_;
+  std::function<void(size_t)> on_dispatch_ ABSL_GUARDED_BY(mu_);
   std::vector<PollGroup> groups_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> dispatched_ ABSL_GUARDED_BY(mu_);
 };
@@ -390,6 +403,24 @@ TEST_F(PollerTest, TooManyUnsentReportsPauseClaimsUntilTheReporterSaysTheyDraine
   ASSERT_TRUE(client_.AwaitClaimCalls(1));
   AwaitParked();
   EXPECT_EQ(target_.dispatched().size(), 5u);
+}
+
+TEST_F(PollerTest, UnsentReportsPauseClaimsInTheMiddleOfARoundToo) {
+  // Full replies keep a round going claim after claim; each claimed state stands for a report
+  // to come (the workers answer at once), so the limit is reached after the second claim.
+  AddStates(64);
+  target_.SetGroups({{{"echo"}, 64}});
+  target_.SetOnDispatch([this](size_t count) { unsent_ += count; });
+  options_.max_unsent_reports = 20;
+  StartPoller();
+  ASSERT_TRUE(client_.AwaitClaimCalls(2));
+  AwaitParked();
+  EXPECT_EQ(Claims(), 2u);  // 16 + 16 = 32 >= 20: no third claim
+  EXPECT_EQ(target_.dispatched().size(), 32u);
+  EXPECT_EQ(poller_->Stats().backpressure_waits, 1u);
+  unsent_ = 0;
+  poller_->OnReportsDrained();
+  ASSERT_TRUE(client_.AwaitClaimCalls(3));
 }
 
 TEST_F(PollerTest, APauseEndsAtTheNextCheckEvenWithoutTheDrainedSignal) {
