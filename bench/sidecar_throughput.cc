@@ -234,11 +234,12 @@ int Run() {
       rounds[i].Add(*phase, raw.StatesPerSecond());
       std::printf(
           "sidecar_throughput sidecar=%s round=%d states=%lld seconds=%.2f states_per_s=%.0f "
-          "ratio_to_raw=%.2f reports_lag_ms=%.1f dispatch_p50_ms=%.3f dispatch_p99_ms=%.3f "
-          "sidecar_cpu_us_per_state=%.1f rss_load_peak_kib=%lld\n",
+          "ratio_to_raw=%.2f reports_lag_ms=%.1f reports_behind=%lld dispatch_p50_ms=%.3f "
+          "dispatch_p99_ms=%.3f sidecar_cpu_us_per_state=%.1f rss_load_peak_kib=%lld\n",
           sidecars[i]->label().c_str(), round + 1, static_cast<long long>(states), phase->seconds,
           phase->states_per_s, phase->states_per_s / raw.StatesPerSecond(), phase->reports_lag_ms,
-          phase->dispatch_p50_ms, phase->dispatch_p99_ms, phase->cpu_us_per_state,
+          static_cast<long long>(phase->reports_behind), phase->dispatch_p50_ms,
+          phase->dispatch_p99_ms, phase->cpu_us_per_state,
           static_cast<long long>(phase->rss_peak_kib));
       std::fflush(stdout);
     }

@@ -226,9 +226,10 @@ absl::StatusOr<PhaseResult> SidecarUnderTest::MeasurePhase(
   // sidecar may still be sending reports, so the phase ends when all of them are settled.
   // Polled only now, so that reading /metrics costs the sidecar nothing during the load.
   absl::Time end;
-  while (true) {
+  for (bool first = true;; first = false) {
     absl::StatusOr<SettledReports> reports = ReadSettledReports(health_);
     if (!reports.ok()) return reports.status();
+    if (first) result.reports_behind = states - (reports->settled - reports_before->settled);
     if (reports->rejected > reports_before->rejected) {
       return absl::FailedPreconditionError(
           absl::StrCat("the state manager rejected reports of sidecar ", label(), "; see its log"));

@@ -43,6 +43,9 @@ struct PhaseResult {
   double seconds = 0;
   double states_per_s = 0;
   double reports_lag_ms = 0;  // the workers' last answer to the last report settled
+  // Reports not yet settled when the workers had answered every task (the backlog that
+  // --max-unsent-reports bounds).
+  int64_t reports_behind = 0;
   double dispatch_p50_ms = 0;
   double dispatch_p99_ms = 0;
   double cpu_us_per_state = 0;
