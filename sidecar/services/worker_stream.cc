@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "sidecar/services/grpc_status.h"
 #include "sidecar/services/protobuf_errors.h"
+#include "sidecar/services/task_batching.h"
 
 namespace exosphere::sidecar {
 
@@ -92,6 +93,9 @@ void WorkerStream::WriteIfIdleLocked() {
 void WorkerStream::Close(const absl::Status& status) { FinishWith(ToGrpcStatus(status)); }
 
 void WorkerStream::StartNextWriteLocked() {
+  // Tasks that queued together leave as one TaskBatch to a worker that takes batches: one
+  // message, one read and one wake-up on the worker's side instead of one per task.
+  if (accepts_task_batches_) CoalesceLeadingTasks(outbox_);
   // While more messages wait behind this one, let gRPC coalesce them into one flush; the last
   // queued message is written without the hint, which flushes them. Never on the stream's first
   // write, which carries the initial metadata: hinted, it completed only when something else
@@ -160,6 +164,8 @@ void WorkerStream::HandleMessage() {
       // The Hello timer ended the stream while this message was on its way.
       absl::MutexLock lock(&mu_);
       if (finish_requested_) return;
+      // Before the worker is added: its first tasks may already come as a batch.
+      accepts_task_batches_ = incoming_.has_hello() && incoming_.hello().accepts_task_batches();
     }
     if (!incoming_.has_hello()) {
       FinishWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,

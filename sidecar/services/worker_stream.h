@@ -27,7 +27,8 @@ struct WorkerStreamOptions {
 
 // The server side of one NodeHost.Connect stream (gRPC callback API). Reads the Hello, adds the
 // worker to the router, then forwards results and slot changes; writes whatever the router sends
-// through WorkerSink, one write at a time, in order. Deletes itself in OnDone, after removing the
+// through WorkerSink, one write at a time, in order (tasks that queue together go as one
+// TaskBatch when the worker accepts batches). Deletes itself in OnDone, after removing the
 // worker from the router. Thread-safe (reactions and Send may run on different threads).
 //
 // Messages travel as raw bytes and are parsed here, so that one that is not a valid
@@ -94,6 +95,8 @@ class WorkerStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // The serialized front of the outbox while it is being written.
   grpc::ByteBuffer writing_bytes_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // The Hello set accepts_task_batches: queued tasks are written as one TaskBatch.
+  bool accepts_task_batches_ ABSL_GUARDED_BY(mu_) = false;
   // A write was started before: the initial metadata is out (see StartNextWriteLocked).
   bool wrote_before_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;  // Finish pending or done: drop new messages

@@ -29,6 +29,7 @@ namespace {
 using ::exosphere::testing::FakeStateManagerClient;
 using ::exosphere::testing::StatusIs;
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -58,6 +59,7 @@ class TestWorker {
     v1::Hello& hello = *message.mutable_hello();
     hello.set_runtime_name(runtime);
     hello.set_slots(slots);
+    hello.set_accepts_task_batches(accepts_task_batches_);
     v1::NodeDefinition& definition = *hello.add_nodes();
     definition.set_name(node);
     definition.add_input_fields("text");
@@ -71,6 +73,23 @@ class TestWorker {
       if (message.kind_case() == kind) return message;
     }
     return std::nullopt;
+  }
+  // Declare in the Hello that this worker takes TaskBatch messages.
+  void AcceptTaskBatches() { accepts_task_batches_ = true; }
+  // Reads until `count` tasks arrived, skipping other kinds; the state ids of each message that
+  // carried tasks (one for a Task, several for a TaskBatch). Fewer if the stream ended.
+  std::vector<std::vector<std::string>> NextTasks(int count) {
+    std::vector<std::vector<std::string>> messages;
+    v1::SidecarMessage message;
+    for (int seen = 0; seen < count && stream_->Read(&message);) {
+      std::vector<std::string> ids;
+      if (message.has_task()) ids.push_back(message.task().state_id());
+      for (const v1::Task& task : message.task_batch().tasks()) ids.push_back(task.state_id());
+      if (ids.empty()) continue;
+      seen += static_cast<int>(ids.size());
+      messages.push_back(std::move(ids));
+    }
+    return messages;
   }
   bool Result(const std::string& state_id, const std::string& out) {
     v1::WorkerMessage message;
@@ -97,6 +116,7 @@ class TestWorker {
  private:
   grpc::ClientContext context_;
   std::unique_ptr<Stream> stream_;
+  bool accepts_task_batches_ = false;
 };
 
 class SidecarServiceTest : public ::testing::Test {
@@ -191,6 +211,34 @@ TEST_F(SidecarServiceTest, AWorkerRegistersReceivesTasksAndItsResultsAreReported
   EXPECT_EQ(client_.reports()[0].report.outputs[0].at("out"), "HELLO");
   // Claims never asked for more than the worker's two slots.
   for (const auto& call : client_.claim_calls()) EXPECT_LE(call.batch_size, 2);
+  EXPECT_TRUE(worker.Close().ok());
+}
+
+TEST_F(SidecarServiceTest, TasksClaimedTogetherReachAWorkerThatTakesBatchesInOneMessage) {
+  Start();
+  for (const char* id : {"s1", "s2", "s3", "s4"}) {
+    client_.AddClaimable("default", State(id, "echo", {{"text", "t"}}));
+  }
+  TestWorker worker(*node_host_);
+  worker.AcceptTaskBatches();
+  ASSERT_TRUE(worker.Hello("rt", 4, "echo"));
+  // One claim of four: they queue for the stream together and leave as one TaskBatch.
+  const std::vector<std::vector<std::string>> messages = worker.NextTasks(4);
+  ASSERT_THAT(messages, ElementsAre(ElementsAre("s1", "s2", "s3", "s4")));
+  for (const std::string& id : messages[0]) ASSERT_TRUE(worker.Result(id, "done"));
+  ASSERT_TRUE(client_.AwaitReports(4));
+  EXPECT_TRUE(worker.Close().ok());
+}
+
+TEST_F(SidecarServiceTest, AWorkerThatDoesNotTakeBatchesGetsEachTaskInItsOwnMessage) {
+  Start();
+  for (const char* id : {"s1", "s2", "s3", "s4"}) {
+    client_.AddClaimable("default", State(id, "echo", {{"text", "t"}}));
+  }
+  TestWorker worker(*node_host_);
+  ASSERT_TRUE(worker.Hello("rt", 4, "echo"));
+  EXPECT_THAT(worker.NextTasks(4), ElementsAre(ElementsAre("s1"), ElementsAre("s2"),
+                                               ElementsAre("s3"), ElementsAre("s4")));
   EXPECT_TRUE(worker.Close().ok());
 }
 
