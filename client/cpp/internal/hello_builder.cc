@@ -25,6 +25,7 @@ v1::Hello BuildHello(const std::string& namespace_name, const std::string& runti
   hello.set_runtime_name(runtime_name);
   hello.set_slots(static_cast<uint32_t>(slots));
   hello.set_worker_label(worker_label.empty() ? DefaultWorkerLabel() : worker_label);
+  hello.set_accepts_task_batches(true);  // WorkerSession runs each task of a TaskBatch
   for (const std::shared_ptr<BaseNode>& node : nodes) {
     const NodeSpec& spec = node->spec();
     v1::NodeDefinition& definition = *hello.add_nodes();

@@ -100,6 +100,9 @@ void WorkerSession::HandleMessage(const v1::SidecarMessage& message) {
     case v1::SidecarMessage::kTask:
       HandleTask(message.task());
       break;
+    case v1::SidecarMessage::kTaskBatch:
+      for (const v1::Task& task : message.task_batch().tasks()) HandleTask(task);
+      break;
     case v1::SidecarMessage::kCancel:
       HandleCancel(message.cancel());
       break;

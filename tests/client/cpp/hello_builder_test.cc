@@ -25,6 +25,7 @@ TEST(HelloBuilderTest, DescribesEveryNode) {
   EXPECT_EQ(hello.runtime_name(), "rt");
   EXPECT_EQ(hello.slots(), 4u);
   EXPECT_EQ(hello.worker_label(), "label");
+  EXPECT_TRUE(hello.accepts_task_batches());
   ASSERT_EQ(hello.nodes_size(), 2);
   EXPECT_THAT(hello.nodes(0).input_fields(), ElementsAre("x"));
   EXPECT_THAT(hello.nodes(0).output_fields(), ElementsAre("y"));

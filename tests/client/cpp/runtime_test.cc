@@ -315,6 +315,33 @@ TEST_F(RuntimeTest, CancelTaskSignalsTheNodeAndDropsItsResult) {
   EXPECT_THAT(cancel_reason, HasSubstr("cancelled by the test"));
 }
 
+TEST_F(RuntimeTest, EveryTaskOfATaskBatchRunsOnceAndIsAnsweredByItself) {
+  ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
+                       StartRuntime({MakeNode({"node", {}, {"out"}},
+                                              [](const Task&) {
+                                                return StringMap{{"out", "1"}};
+                                              })},
+                                    Options(/*workers=*/3)));
+  v1::SidecarMessage batch;
+  for (const char* id : {"s1", "s2", "s3"}) {
+    v1::Task& task = *batch.mutable_task_batch()->add_tasks();
+    task.set_state_id(id);
+    task.set_node_name("node");
+    task.set_identifier("node");
+  }
+  connection->Send(std::move(batch));
+  std::vector<std::string> answered;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::TaskResult result, connection->NextResult(kTimeout));
+    EXPECT_TRUE(result.has_executed());
+    answered.push_back(result.state_id());
+  }
+  EXPECT_THAT(answered, UnorderedElementsAre("s1", "s2", "s3"));
+  // Nothing more: one result per task.
+  EXPECT_THAT(connection->NextMessage(absl::Milliseconds(100)).status(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("no message")));
+}
+
 TEST_F(RuntimeTest, RunsAtMostWorkersTasksAtOnce) {
   Gate gate;
   ASSERT_OK_AND_ASSIGN(FakeWorkerConnection * connection,
