@@ -109,6 +109,8 @@ def build_hello(namespace: str, runtime_name: str, nodes: Sequence[type], slots:
         nodes=[node_definition(node) for node in nodes],
         slots=slots,
         worker_label=label,
+        # Tasks may then come several to a message (TaskBatch); the session serves each alone.
+        accepts_task_batches=True,
     )
 
 

@@ -42,9 +42,10 @@ class _ProtocolError(Exception):
 class WorkerSession:
     """Serves one stream until it ends; used once (a reconnect makes a new session).
 
-    Each Task runs as its own asyncio task; its result is written unless the task was cancelled
-    by the sidecar (CancelTask) or the stream ended, in which case the sidecar has already given
-    the state to someone else and nothing is sent. Not thread-safe: use it on one event loop.
+    Each Task (alone or in a TaskBatch) runs as its own asyncio task; its result is written
+    unless the task was cancelled by the sidecar (CancelTask) or the stream ended, in which case
+    the sidecar has already given the state to someone else and nothing is sent. Not
+    thread-safe: use it on one event loop.
     """
 
     def __init__(self, channel: grpc.aio.Channel, hello: pb.Hello, metadata: Sequence[Tuple[str, str]],
@@ -168,6 +169,10 @@ class WorkerSession:
             self._listener.on_registration(message.registration)
         elif kind == "task":
             self._start(message.task)
+        elif kind == "task_batch":
+            # Sent because the Hello accepts batches: each task is served as if it came alone.
+            for task in message.task_batch.tasks:
+                self._start(task)
         elif kind == "cancel":
             task = self._in_flight.pop(message.cancel.state_id, None)
             if task is not None:

@@ -172,6 +172,7 @@ class HelloTest(unittest.TestCase):
         hello = _nodes.build_hello("ns", "rt", [Greeter, Splitter], 3, "label")
         self.assertEqual((hello.namespace, hello.runtime_name, hello.slots, hello.worker_label),
                          ("ns", "rt", 3, "label"))
+        self.assertTrue(hello.accepts_task_batches)
         greeter = hello.nodes[0]
         self.assertEqual(greeter.name, "Greeter")
         self.assertEqual(list(greeter.input_fields), ["name", "punctuation"])

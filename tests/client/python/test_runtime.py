@@ -21,6 +21,8 @@ from fake_sidecar import STEP_TIMEOUT, FakeSidecar
 GATES = {}
 STARTED = {}
 CANCELLED = []
+# The text of every input Upper ran on, to count executions.
+UPPER_RUNS = []
 
 
 def gate(state_id):
@@ -39,6 +41,7 @@ class Upper(BaseNode):
         text: str
 
     async def execute(self):
+        UPPER_RUNS.append(self.inputs.text)
         if self.inputs.text == "prune":
             raise PruneSignal({"why": "asked"})
         if self.inputs.text == "fail":
@@ -76,6 +79,7 @@ class RuntimeTestCase(unittest.IsolatedAsyncioTestCase):
         GATES.clear()
         STARTED.clear()
         CANCELLED.clear()
+        UPPER_RUNS.clear()
         self.logs = log_capture.install()
         self.addCleanup(log_capture.uninstall, self.logs)
         self.fake = FakeSidecar()
@@ -118,6 +122,7 @@ class ProtocolTest(RuntimeTestCase):
         stream, hello = await self.connect(runtime)
         self.assertEqual((hello.namespace, hello.runtime_name, hello.slots, hello.worker_label),
                          ("ns", "rt", 3, "pod-7"))
+        self.assertTrue(hello.accepts_task_batches)
         self.assertEqual([node.name for node in hello.nodes], ["Upper", "Block"])
         self.assertEqual(list(hello.nodes[0].input_fields), ["text"])
         self.assertEqual(stream.metadata.get("x-exosphere-worker-token"), "tok")
@@ -140,6 +145,45 @@ class ProtocolTest(RuntimeTestCase):
         stream.send(task=task("s4", "Nope", text="x"))
         result = await stream.expect("result")
         self.assertEqual(result.errored.message, 'Unknown node "Nope"')
+
+    async def test_each_task_of_a_batch_runs_once_and_gets_one_result(self):
+        runtime, run = self.start_runtime()
+        stream, _ = await self.connect(runtime)
+        stream.send(task_batch=pb.TaskBatch(tasks=[
+            task("b1", "Upper", text="one"),
+            task("b2", "Block", id="b2"),
+            task("b3", "Upper", text="fail"),
+            task("b4", "Upper", text="two"),
+        ]))
+        # The tasks run concurrently, as if each had come alone: b2 blocks none of the others.
+        results = {}
+        for _ in range(3):
+            result = await stream.expect("result")
+            results[result.state_id] = result
+        self.assertEqual(set(results), {"b1", "b3", "b4"})
+        self.assertEqual([dict(o.fields) for o in results["b1"].executed.outputs],
+                         [{"text": "ONE"}])
+        self.assertEqual(results["b3"].errored.message, "cannot upper-case 'fail'")
+        self.assertEqual([dict(o.fields) for o in results["b4"].executed.outputs],
+                         [{"text": "TWO"}])
+        gate("b2").set()
+        self.assertEqual((await stream.expect("result")).state_id, "b2")
+        # No second result for any of them: the next message answers a task sent afterwards.
+        stream.send(task=task("s5", "Upper", text="after"))
+        self.assertEqual((await stream.expect("result")).state_id, "s5")
+        self.assertEqual(sorted(UPPER_RUNS), ["after", "fail", "one", "two"])
+
+    async def test_task_of_a_batch_can_be_cancelled(self):
+        runtime, run = self.start_runtime()
+        stream, _ = await self.connect(runtime)
+        stream.send(task_batch=pb.TaskBatch(tasks=[task("b1", "Block", id="b1"),
+                                                   task("b2", "Block", id="b2")]))
+        await asyncio.wait_for(started("b1").wait(), STEP_TIMEOUT)
+        await asyncio.wait_for(started("b2").wait(), STEP_TIMEOUT)
+        stream.send(cancel=pb.CancelTask(state_id="b1", reason=pb.CancelTask.DEADLINE_EXCEEDED))
+        gate("b2").set()
+        self.assertEqual((await stream.expect("result")).state_id, "b2")
+        self.assertEqual(CANCELLED, ["b1"])
 
     async def test_results_arrive_in_completion_order(self):
         runtime, run = self.start_runtime()
