@@ -132,6 +132,8 @@ export class Runtime {
       nodes: nodes.map(nodeDefinition),
       slots: this.workers,
       worker_label: options.workerLabel || `${hostname()}:${process.pid}`,
+      // WorkerSession handles SidecarMessage.task_batch, one task at a time.
+      accepts_task_batches: true,
     };
     logger.debug(
       LOG,

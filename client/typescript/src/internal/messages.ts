@@ -33,6 +33,8 @@ export interface HelloMessage {
   nodes: NodeDefinitionMessage[];
   slots: number;
   worker_label: string;
+  /** Set: the sidecar may send several tasks in one TaskBatch (see session.ts). */
+  accepts_task_batches: boolean;
 }
 
 export type Outcome =
@@ -71,6 +73,11 @@ export interface TaskMessage {
   claimed_at_unix_micros: number;
 }
 
+/** Tasks in dispatch order; each is handled exactly as if it had come in its own Task. */
+export interface TaskBatchMessage {
+  tasks: TaskMessage[];
+}
+
 export interface CancelTaskMessage {
   state_id: string;
   reason: string;
@@ -84,11 +91,12 @@ export interface ResultRejectedMessage {
 }
 
 export interface SidecarMessage {
-  kind?: 'welcome' | 'registration' | 'task' | 'cancel' | 'result_rejected' | 'drain';
+  kind?: 'welcome' | 'registration' | 'task' | 'cancel' | 'result_rejected' | 'drain' | 'task_batch';
   welcome?: WelcomeMessage | null;
   registration?: RegistrationMessage | null;
   task?: TaskMessage | null;
   cancel?: CancelTaskMessage | null;
   result_rejected?: ResultRejectedMessage | null;
   drain?: { deadline_ms: number } | null;
+  task_batch?: TaskBatchMessage | null;
 }

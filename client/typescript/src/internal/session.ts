@@ -161,6 +161,11 @@ export class WorkerSession {
       case 'task':
         if (message.task) this.handleTask(message.task);
         break;
+      case 'task_batch':
+        // Sent because the Hello set accepts_task_batches: each task of the batch, in order, is
+        // handled exactly as if it had come in its own Task message.
+        for (const task of message.task_batch?.tasks ?? []) this.handleTask(task);
+        break;
       case 'cancel':
         if (message.cancel) this.handleCancel(message.cancel);
         break;

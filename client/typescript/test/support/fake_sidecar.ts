@@ -61,6 +61,10 @@ class Waiters {
   }
 }
 
+function taskMessage(stateId: string, nodeName: string, inputs: Record<string, string>, secrets: Record<string, string>): object {
+  return { state_id: stateId, node_name: nodeName, identifier: 'id', inputs, secrets };
+}
+
 export class FakeConnection {
   readonly received: WorkerMessage[] = [];
   readonly metadata: grpc.Metadata;
@@ -134,7 +138,14 @@ export class FakeConnection {
   }
 
   task(stateId: string, nodeName: string, inputs: Record<string, string>, secrets: Record<string, string> = {}): void {
-    this.send({ task: { state_id: stateId, node_name: nodeName, identifier: 'id', inputs, secrets } });
+    this.send({ task: taskMessage(stateId, nodeName, inputs, secrets) });
+  }
+
+  /** Sends several tasks in one TaskBatch message, in the given order. */
+  taskBatch(tasks: [stateId: string, nodeName: string, inputs: Record<string, string>, secrets?: Record<string, string>][]): void {
+    this.send({
+      task_batch: { tasks: tasks.map(([stateId, nodeName, inputs, secrets = {}]) => taskMessage(stateId, nodeName, inputs, secrets)) },
+    });
   }
 
   /** Ends the stream with OK. */

@@ -125,6 +125,7 @@ describe('Hello', () => {
     assert.equal(hello.runtime_name, 'rt');
     assert.equal(hello.slots, 3);
     assert.equal(hello.worker_label, 'test-worker');
+    assert.equal(hello.accepts_task_batches, true);
     assert.deepEqual(connection.metadata.get('x-exosphere-worker-token'), ['secret-token']);
     assert.deepEqual(
       hello.nodes.map((node: any) => [node.name, node.input_fields, node.output_fields, node.secret_fields]),
@@ -181,6 +182,47 @@ describe('tasks', () => {
     assert.equal(results['s-unknown'].errored.message, 'Unknown node');
     const resultCount = connection.received.filter((message) => message.kind === 'result').length;
     assert.equal(resultCount, cases.length);
+  });
+
+  it('runs every task of a TaskBatch once and answers each with exactly one result', async () => {
+    const batch: [string, string, Record<string, string>][] = [
+      ['b-plain', 'echo', { text: 'a', mode: 'plain' }],
+      ['b-fanout', 'echo', { text: 'b', mode: 'fanout' }],
+      ['b-throw', 'echo', { text: 'c', mode: 'throw' }],
+      ['b-null', 'empty', {}],
+      ['b-unknown', 'nobody', {}],
+    ];
+    connection.taskBatch(batch.map(([stateId, node, inputs]) => [stateId, node, inputs, { salt: '!' }]));
+    assert.deepEqual((await connection.resultFor('b-plain')).executed.outputs, [{ fields: { text: 'a!' } }]);
+    assert.deepEqual((await connection.resultFor('b-fanout')).executed.outputs, [{ fields: { text: 'b!1' } }, { fields: { text: 'b!2' } }]);
+    assert.equal((await connection.resultFor('b-throw')).errored.message, 'node failed');
+    assert.deepEqual((await connection.resultFor('b-null')).executed.outputs, [{ fields: {} }]);
+    assert.equal((await connection.resultFor('b-unknown')).errored.message, 'Unknown node');
+    // A single task afterwards still works, and its result comes after every one of the batch:
+    // had a batch task run twice, its second result would show up in the count below.
+    connection.task('s-after', 'echo', { text: 'd', mode: 'plain' }, { salt: '!' });
+    await connection.resultFor('s-after');
+    const ids = connection.received.filter((message) => message.kind === 'result').map((message) => message.result.state_id);
+    assert.deepEqual([...ids].sort(), [...batch.map(([stateId]) => stateId), 's-after'].sort());
+  });
+
+  it('tracks the tasks of a batch one by one: cancelling one drops only its result', async () => {
+    connection.taskBatch([
+      ['b-block', 'echo', { text: 'a', mode: 'block' }, { salt: '!' }],
+      ['b-plain', 'echo', { text: 'b', mode: 'plain' }, { salt: '!' }],
+    ]);
+    // resultFor first: it times out (gate.whenEntered does not) if the batch is not handled.
+    await connection.resultFor('b-plain');
+    await gate.whenEntered();
+    connection.send({ cancel: { state_id: 'b-block', reason: 'DEADLINE_EXCEEDED', message: '' } });
+    connection.task('s-after', 'echo', { text: 'c', mode: 'plain' }, { salt: '!' });
+    await connection.resultFor('s-after');
+    assert.equal(lastAbortSignal?.aborted, true);
+    gate.release();
+    connection.task('s-last', 'echo', { text: 'd', mode: 'plain' }, { salt: '!' });
+    await connection.resultFor('s-last');
+    const ids = connection.received.filter((message) => message.kind === 'result').map((message) => message.result.state_id);
+    assert.deepEqual(ids, ['b-plain', 's-after', 's-last']);
   });
 
   it('turns zod failures into errored results with a readable message', async () => {
