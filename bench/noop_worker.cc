@@ -21,6 +21,7 @@ NoopWorker::NoopWorker(std::shared_ptr<grpc::Channel> channel, NoopWorkerOptions
   hello.mutable_hello()->set_runtime_name("bench");
   hello.mutable_hello()->set_slots(static_cast<uint32_t>(options_.slots));
   hello.mutable_hello()->set_worker_label(options_.worker_label);
+  hello.mutable_hello()->set_accepts_task_batches(true);
   v1::NodeDefinition& node = *hello.mutable_hello()->add_nodes();
   node.set_name(options_.node_name);
   for (const std::string& field : options_.input_fields) node.add_input_fields(field);
@@ -93,28 +94,30 @@ void NoopWorker::Read() {
   v1::SidecarMessage message;
   v1::WorkerMessage result;
   result.mutable_result()->mutable_executed()->add_outputs();
-  const bool delayed = options_.answer_delay > absl::ZeroDuration();
   while (stream_->Read(&message)) {
     if (message.has_registration() && message.registration().registered()) {
       absl::MutexLock lock(&mu_);
       registered_ = true;
     }
-    if (!message.has_task()) continue;
     const absl::Time now = absl::Now();
-    if (on_task_) on_task_(message.task());
-    {
-      absl::MutexLock lock(&mu_);
-      latencies_ms_.push_back(
-          static_cast<double>(absl::ToUnixMicros(now) - message.task().claimed_at_unix_micros()) /
-          1000.0);
-      ++received_;
-      if (delayed) {
-        held_.push_back({now + options_.answer_delay, message.task().state_id()});
-        continue;
-      }
-    }
-    Answer(message.task().state_id(), result);
+    if (message.has_task()) Take(message.task(), now, result);
+    for (const v1::Task& task : message.task_batch().tasks()) Take(task, now, result);
   }
+}
+
+void NoopWorker::Take(const v1::Task& task, absl::Time now, v1::WorkerMessage& result) {
+  if (on_task_) on_task_(task);
+  {
+    absl::MutexLock lock(&mu_);
+    latencies_ms_.push_back(
+        static_cast<double>(absl::ToUnixMicros(now) - task.claimed_at_unix_micros()) / 1000.0);
+    ++received_;
+    if (options_.answer_delay > absl::ZeroDuration()) {
+      held_.push_back({now + options_.answer_delay, task.state_id()});
+      return;
+    }
+  }
+  Answer(task.state_id(), result);
 }
 
 void NoopWorker::AnswerHeld() {

@@ -32,9 +32,10 @@ struct NoopWorkerOptions {
   absl::Duration answer_delay = absl::ZeroDuration();
 };
 
-// A no-op worker on one NodeHost stream, written from the proto: answers every task with executed
-// (one output, empty unless SetOutputBytes), at once or after `answer_delay`, and records how long
-// each task took from the sidecar's claim reply to its arrival here. Thread-safe.
+// A no-op worker on one NodeHost stream, written from the proto (it takes TaskBatch messages):
+// answers every task with executed (one output, empty unless SetOutputBytes), at once or after
+// `answer_delay`, and records how long each task took from the sidecar's claim reply to its
+// arrival here. Thread-safe.
 class NoopWorker {
  public:
   // Runs on the stream's reader thread for every task, before it is answered; must be quick.
@@ -66,6 +67,9 @@ class NoopWorker {
   // The delayed mode's timer thread: answers each held task once its deadline passed.
   void AnswerHeld() ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
   bool HasHeldOrStoppingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records one task that arrived at `now` and answers it, or holds it for the answer delay.
+  void Take(const sidecar::v1::Task& task, absl::Time now, sidecar::v1::WorkerMessage& result)
+      ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
   // Writes the executed result of `state_id` and counts it as answered.
   void Answer(const std::string& state_id, sidecar::v1::WorkerMessage& result)
       ABSL_LOCKS_EXCLUDED(mu_, write_mu_);
