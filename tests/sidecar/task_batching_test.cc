@@ -16,7 +16,8 @@ v1::SidecarMessage TaskMessage(const std::string& id, size_t input_bytes = 0) {
   v1::SidecarMessage message;
   message.mutable_task()->set_state_id(id);
   message.mutable_task()->set_node_name("node");
-  if (input_bytes > 0) (*message.mutable_task()->mutable_inputs())["x"] = std::string(input_bytes, 'x');
+  if (input_bytes > 0)
+    (*message.mutable_task()->mutable_inputs())["x"] = std::string(input_bytes, 'x');
   return message;
 }
 
@@ -46,7 +47,7 @@ std::vector<std::string> Describe(const std::deque<v1::SidecarMessage>& outbox) 
 }
 
 TEST(CoalesceLeadingTasksTest, TasksAtTheFrontBecomeOneBatchInOrderUpToTheNextOtherMessage) {
-  std::deque<v1::SidecarMessage> outbox = {TaskMessage("a"), TaskMessage("b"), TaskMessage("c"),
+  std::deque<v1::SidecarMessage> outbox = {TaskMessage("a"),   TaskMessage("b"), TaskMessage("c"),
                                            CancelMessage("z"), TaskMessage("d"), TaskMessage("e")};
   EXPECT_EQ(CoalesceLeadingTasks(outbox), 3u);
   EXPECT_THAT(Describe(outbox), ElementsAre("[a b c]", "cancel:z", "d", "e"));
@@ -86,8 +87,7 @@ TEST(CoalesceLeadingTasksTest, ATaskLargerThanTheLimitGoesAlone) {
 
 TEST(CoalesceLeadingTasksTest, TheDefaultLimitIsTheOneTheProtocolPromises) {
   // Three tasks of 400 KiB: two fit under 1 MiB, the third goes in the next message.
-  std::deque<v1::SidecarMessage> outbox = {TaskMessage("a", 400 << 10),
-                                           TaskMessage("b", 400 << 10),
+  std::deque<v1::SidecarMessage> outbox = {TaskMessage("a", 400 << 10), TaskMessage("b", 400 << 10),
                                            TaskMessage("c", 400 << 10)};
   EXPECT_EQ(CoalesceLeadingTasks(outbox), 2u);
   EXPECT_LT(outbox.front().ByteSizeLong(), size_t{1} << 20);
