@@ -17,6 +17,8 @@ constexpr size_t kEnvelopeBytes = 1 + 5;
 }  // namespace
 
 size_t CoalesceLeadingTasks(std::deque<v1::SidecarMessage>& outbox, size_t max_bytes) {
+  // The common case under light load, a lone task, costs no size computation.
+  if (outbox.size() < 2 || !outbox[0].has_task() || !outbox[1].has_task()) return 0;
   size_t count = 0;
   size_t bytes = kEnvelopeBytes;
   for (const v1::SidecarMessage& message : outbox) {

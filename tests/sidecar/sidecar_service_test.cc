@@ -137,6 +137,10 @@ class SidecarServiceTest : public ::testing::Test {
     config.max_message_bytes = 64 * 1024;
     Start(config);
   }
+  // Claimable states of node "echo" in the default namespace, in this order.
+  void AddEchoStates(std::initializer_list<const char*> ids) {
+    for (const char* id : ids) client_.AddClaimable("default", State(id, "echo", {{"text", "t"}}));
+  }
   void TearDown() override {
     if (sidecar_ != nullptr) sidecar_->Shutdown();
   }
@@ -216,9 +220,7 @@ TEST_F(SidecarServiceTest, AWorkerRegistersReceivesTasksAndItsResultsAreReported
 
 TEST_F(SidecarServiceTest, TasksClaimedTogetherReachAWorkerThatTakesBatchesInOneMessage) {
   Start();
-  for (const char* id : {"s1", "s2", "s3", "s4"}) {
-    client_.AddClaimable("default", State(id, "echo", {{"text", "t"}}));
-  }
+  AddEchoStates({"s1", "s2", "s3", "s4"});
   TestWorker worker(*node_host_);
   worker.AcceptTaskBatches();
   ASSERT_TRUE(worker.Hello("rt", 4, "echo"));
@@ -232,9 +234,7 @@ TEST_F(SidecarServiceTest, TasksClaimedTogetherReachAWorkerThatTakesBatchesInOne
 
 TEST_F(SidecarServiceTest, AWorkerThatDoesNotTakeBatchesGetsEachTaskInItsOwnMessage) {
   Start();
-  for (const char* id : {"s1", "s2", "s3", "s4"}) {
-    client_.AddClaimable("default", State(id, "echo", {{"text", "t"}}));
-  }
+  AddEchoStates({"s1", "s2", "s3", "s4"});
   TestWorker worker(*node_host_);
   ASSERT_TRUE(worker.Hello("rt", 4, "echo"));
   EXPECT_THAT(worker.NextTasks(4), ElementsAre(ElementsAre("s1"), ElementsAre("s2"),
