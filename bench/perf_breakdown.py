@@ -25,7 +25,8 @@ CATEGORIES = [
         r"WorkerStream::HandleMessage|WorkerStream::ParseIncoming|Journal::|PollGroup|"
         r"WorkerMessages|BuildTaskMessage")),
     ("claim", re.compile(r"Poller::|ClaimStates|ParseClaim")),
-    ("http", re.compile(r"(Curl|Plain)HttpClient::|Http1ResponseParser::|^curl_|^Curl_|libcurl")),
+    ("http", re.compile(
+        r"(Curl|Plain)HttpClient::|Http1EventLoop::|Http1ResponseParser::|^curl_|^Curl_|libcurl")),
     ("report", re.compile(r"Reporter::|SendReport|Report::|RestStatesClient::|RestTransport::")),
     ("grpc", re.compile(
         r"grpc|gpr_|protobuf|upb_|address_sorting|WorkerStream::|NodeHostService", re.IGNORECASE)),
@@ -69,8 +70,11 @@ COSTS = [
 # Inclusive shares (samples with a matching frame anywhere on the stack) of the pieces of the
 # per-state work worth looking at when cutting it.
 ON_STACK = [
-    ("HTTP calls of reports and claims (CurlHttpClient::Send, PlainHttpClient::Send)",
-     r"(Curl|Plain)HttpClient::(Send|RoundTrip)"),
+    ("HTTP calls of reports and claims (CurlHttpClient::Send, PlainHttpClient::Send, "
+     "Http1EventLoop)",
+     r"(Curl|Plain)HttpClient::(Send|RoundTrip)|Http1EventLoop::"),
+    ("  the event loop waiting for its sockets (epoll_wait, once per batch of events)",
+     r"^epoll_wait|^__GI_epoll_wait"),
     ("  libcurl waiting for the socket (curl_multi_poll: poll, 2+ per request)",
      r"^curl_multi_poll|^__poll"),
     ("  sending the request (send)", r"^__send|^__libc_send"),

@@ -1,7 +1,6 @@
 #include "sidecar/transport/plain_http_client.h"
 
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -13,106 +12,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 #include "common/status_macros.h"
 #include "sidecar/transport/http1_response_parser.h"
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 namespace exosphere::sidecar {
-namespace {
-
-// Where a request goes, read off its URL.
-struct Target {
-  std::string host;  // without the brackets of an IPv6 literal
-  uint16_t port = 80;
-  absl::string_view authority;  // host[:port] as written: the Host header and the pool's key
-  absl::string_view path;       // origin-form request target, "/" when the URL has none
-};
-
-absl::Status Prefixed(const HttpRequest& request, absl::StatusCode code, absl::string_view what) {
-  return absl::Status(code, absl::StrCat(request.method, " ", request.url, ": ", what));
-}
-
-bool HasLineBreakOrNul(absl::string_view text) {
-  return text.find_first_of(absl::string_view("\r\n\0", 3)) != absl::string_view::npos;
-}
-
-absl::StatusOr<Target> ParseTarget(const HttpRequest& request) {
-  absl::string_view url = request.url;
-  if (!absl::StartsWithIgnoreCase(url, "http://")) {
-    return Prefixed(request, absl::StatusCode::kInvalidArgument,
-                    "only http:// URLs are supported by this client");
-  }
-  url.remove_prefix(7);
-  url = url.substr(0, url.find('#'));
-  const size_t path_at = url.find_first_of("/?");
-  Target target;
-  target.authority = url.substr(0, path_at);
-  target.path = path_at == absl::string_view::npos ? "/" : url.substr(path_at);
-  absl::string_view host = target.authority;
-  absl::string_view port;
-  if (absl::StartsWith(host, "[")) {
-    const size_t close = host.find(']');
-    if (close == absl::string_view::npos) {
-      return Prefixed(request, absl::StatusCode::kInvalidArgument, "malformed URL");
-    }
-    port = host.substr(close + 1);
-    host = host.substr(1, close - 1);
-    if (!port.empty() && !absl::ConsumePrefix(&port, ":")) {
-      return Prefixed(request, absl::StatusCode::kInvalidArgument, "malformed URL");
-    }
-  } else if (const size_t colon = host.rfind(':'); colon != absl::string_view::npos) {
-    port = host.substr(colon + 1);
-    host = host.substr(0, colon);
-  }
-  int port_number = 80;
-  if (host.empty() || absl::StrContains(target.authority, '@') ||
-      (!port.empty() &&
-       (!absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535)) ||
-      HasLineBreakOrNul(url) || absl::StrContains(url, ' ')) {
-    return Prefixed(request, absl::StatusCode::kInvalidArgument, "malformed URL");
-  }
-  target.host = std::string(host);
-  target.port = static_cast<uint16_t>(port_number);
-  if (absl::StartsWith(target.path, "?")) {
-    return Prefixed(request, absl::StatusCode::kInvalidArgument, "malformed URL (no path)");
-  }
-  return target;
-}
-
-// The request line and the headers, ending with the blank line.
-absl::StatusOr<std::string> BuildHead(const HttpRequest& request, const Target& target,
-                                      absl::string_view user_agent) {
-  std::string head;
-  head.reserve(192);
-  absl::StrAppend(&head, request.method, " ", target.path, " HTTP/1.1\r\nHost: ", target.authority,
-                  "\r\nUser-Agent: ", user_agent, "\r\n");
-  for (const auto& [name, value] : request.headers) {
-    if (name.empty() || HasLineBreakOrNul(name) || HasLineBreakOrNul(value) ||
-        absl::StrContains(name, ':')) {
-      // The value is not quoted: the API key travels in a header.
-      return Prefixed(request, absl::StatusCode::kInvalidArgument,
-                      absl::StrCat("malformed header '", HasLineBreakOrNul(name) ? "" : name, "'"));
-    }
-    absl::StrAppend(&head, name, ": ", value, "\r\n");
-  }
-  if (!request.body.empty() || (request.method != "GET" && request.method != "HEAD")) {
-    absl::StrAppend(&head, "Content-Length: ", request.body.size(), "\r\n");
-  }
-  head.append("\r\n");
-  return head;
-}
-
-}  // namespace
 
 struct PlainHttpClient::Connection {
   explicit Connection(int fd, std::string origin) : fd(fd), origin(std::move(origin)) {}
@@ -150,15 +58,16 @@ struct PlainHttpClient::Exchange {
 
 absl::StatusOr<std::unique_ptr<PlainHttpClient>> PlainHttpClient::Create(
     HttpClientOptions options) {
-  return std::unique_ptr<PlainHttpClient>(new PlainHttpClient(std::move(options)));
+  EXO_ASSIGN_OR_RETURN(std::unique_ptr<Http1EventLoop> loop, Http1EventLoop::Create(options));
+  return std::unique_ptr<PlainHttpClient>(new PlainHttpClient(std::move(options), std::move(loop)));
 }
 
-PlainHttpClient::PlainHttpClient(HttpClientOptions options)
+PlainHttpClient::PlainHttpClient(HttpClientOptions options, std::unique_ptr<Http1EventLoop> loop)
     : options_(std::move(options)),
       max_idle_(options_.max_idle == absl::InfiniteDuration()
                     ? std::chrono::nanoseconds::max()
                     : absl::ToChronoNanoseconds(std::max(absl::ZeroDuration(), options_.max_idle))),
-      async_(std::make_unique<ThreadPool>(std::max(1, options_.max_connections))) {}
+      async_(std::move(loop)) {}
 
 PlainHttpClient::~PlainHttpClient() {
   stopping_ = true;
@@ -174,39 +83,46 @@ PlainHttpClient::~PlainHttpClient() {
 
 void PlainHttpClient::SendAsync(HttpRequest request, Callback done) {
   if (stopping_) {
-    done(Prefixed(request, absl::StatusCode::kCancelled, "the HTTP client is shutting down"));
+    done(Http1Error(request, absl::StatusCode::kCancelled, "the HTTP client is shutting down"));
     return;
   }
-  async_->Submit(
-      [this, request = std::move(request), done = std::move(done)] { done(Send(request)); });
+  absl::StatusOr<Http1Target> target = ParseHttp1Target(request);
+  if (!target.ok()) {
+    done(target.status());
+    return;
+  }
+  absl::StatusOr<std::string> head = BuildHttp1Head(request, *target, options_.user_agent);
+  if (!head.ok()) {
+    done(head.status());
+    return;
+  }
+  async_->Submit({std::move(request), *std::move(target), *std::move(head), std::move(done)});
 }
 
 absl::StatusOr<HttpResponse> PlainHttpClient::Send(const HttpRequest& request) {
   const auto cancelled = [&] {
-    return Prefixed(request, absl::StatusCode::kCancelled, "the HTTP client is shutting down");
+    return Http1Error(request, absl::StatusCode::kCancelled, "the HTTP client is shutting down");
   };
   if (stopping_) return cancelled();
-  EXO_ASSIGN_OR_RETURN(const Target target, ParseTarget(request));
-  EXO_ASSIGN_OR_RETURN(const std::string head, BuildHead(request, target, options_.user_agent));
+  EXO_ASSIGN_OR_RETURN(const Http1Target target, ParseHttp1Target(request));
+  EXO_ASSIGN_OR_RETURN(const std::string head,
+                       BuildHttp1Head(request, target, options_.user_agent));
   const absl::Duration timeout =
       request.timeout > absl::ZeroDuration() ? request.timeout : options_.request_timeout;
   const absl::Time deadline = absl::Now() + timeout;
-  const std::string origin(target.authority);
 
   int sends = 0;
   for (bool may_reuse = true;; may_reuse = false) {
     bool reused = false;
     std::unique_ptr<Connection> connection;
     if (may_reuse) {
-      EXO_ASSIGN_OR_RETURN(connection,
-                           Acquire(request, target.host, target.port, origin, deadline, &reused));
+      EXO_ASSIGN_OR_RETURN(connection, Acquire(request, target, deadline, &reused));
     } else {
-      EXO_ASSIGN_OR_RETURN(connection,
-                           Connect(request, target.host, target.port, origin, deadline));
+      EXO_ASSIGN_OR_RETURN(connection, Connect(request, target, deadline));
     }
     if (!connection->SetTimeout(timeout)) {
       Release(std::move(connection), /*keep=*/false);
-      return Prefixed(request, absl::StatusCode::kInternal, "cannot set the socket's timeout");
+      return Http1Error(request, absl::StatusCode::kInternal, "cannot set the socket's timeout");
     }
     ++sends;
     HttpResponse response;
@@ -222,13 +138,12 @@ absl::StatusOr<HttpResponse> PlainHttpClient::Send(const HttpRequest& request) {
     // request once more, on a new connection. The server may have applied the first send, which
     // `sends` tells the caller.
     if (reused && exchange.closed_before_answer) continue;
-    return Prefixed(request, status.code(), status.message());
+    return Http1Error(request, status.code(), status.message());
   }
 }
 
 absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Acquire(
-    const HttpRequest& request, const std::string& host, uint16_t port, const std::string& origin,
-    absl::Time deadline, bool* reused) {
+    const HttpRequest& request, const Http1Target& target, absl::Time deadline, bool* reused) {
   for (;;) {
     std::unique_ptr<Connection> candidate;
     std::vector<std::unique_ptr<Connection>> expired;
@@ -241,7 +156,7 @@ absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Ac
       std::move(idle_.begin(), fresh, std::back_inserter(expired));
       idle_.erase(idle_.begin(), fresh);
       for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
-        if ((*it)->origin == origin) {
+        if ((*it)->origin == target.origin) {
           candidate = std::move(*it);
           idle_.erase(std::next(it).base());
           MarkBusy(candidate->fd);
@@ -253,7 +168,7 @@ absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Ac
     // moment, and a request sent on one could be lost and sent again.
     if (candidate == nullptr) {
       *reused = false;
-      return Connect(request, host, port, origin, deadline);
+      return Connect(request, target, deadline);
     }
     // One non-blocking peek: an open, quiet connection has nothing to read. A closed one reads
     // as the end of the stream; one with bytes waiting carries something nobody asked for.
@@ -268,31 +183,20 @@ absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Ac
 }
 
 absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Connect(
-    const HttpRequest& request, const std::string& host, uint16_t port, const std::string& origin,
-    absl::Time deadline) {
+    const HttpRequest& request, const Http1Target& target, absl::Time deadline) {
   deadline = std::min(deadline, absl::Now() + options_.connect_timeout);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* addresses = nullptr;
-  if (const int resolved =
-          getaddrinfo(host.c_str(), absl::StrCat(port).c_str(), &hints, &addresses);
-      resolved != 0) {
-    return Prefixed(request, absl::StatusCode::kUnavailable,
-                    absl::StrCat("cannot resolve '", host, "': ", gai_strerror(resolved)));
-  }
+  EXO_ASSIGN_OR_RETURN(const std::vector<SocketAddress> addresses,
+                       ResolveHttp1Target(request, target));
   std::string error = "no address";
   bool timed_out = false;
   int connected = -1;
-  for (addrinfo* address = addresses; address != nullptr && connected < 0;
-       address = address->ai_next) {
-    const int fd = socket(address->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  for (const SocketAddress& address : addresses) {
+    const int fd = socket(address.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
       error = std::strerror(errno);
       continue;
     }
-    int result = connect(fd, address->ai_addr, address->ai_addrlen);
+    int result = connect(fd, reinterpret_cast<const sockaddr*>(&address.address), address.length);
     if (result != 0 && errno == EINPROGRESS) {
       pollfd waiting{fd, POLLOUT, 0};
       int ready;
@@ -317,19 +221,17 @@ absl::StatusOr<std::unique_ptr<PlainHttpClient::Connection>> PlainHttpClient::Co
       close(fd);
       continue;
     }
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    TuneConnectedSocket(fd);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     connected = fd;
+    break;
   }
-  freeaddrinfo(addresses);
   if (connected < 0) {
-    return Prefixed(
+    return Http1Error(
         request, timed_out ? absl::StatusCode::kDeadlineExceeded : absl::StatusCode::kUnavailable,
-        absl::StrCat("cannot connect to ", host, ":", port, ": ", error));
+        absl::StrCat("cannot connect to ", target.host, ":", target.port, ": ", error));
   }
-  auto connection = std::make_unique<Connection>(connected, origin);
+  auto connection = std::make_unique<Connection>(connected, target.origin);
   absl::MutexLock lock(&mu_);
   MarkBusy(connected);
   return connection;

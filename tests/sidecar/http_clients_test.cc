@@ -19,6 +19,7 @@
 #include "tests/support/status_matchers.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 namespace exosphere::sidecar {
@@ -44,6 +45,38 @@ template <>
 absl::StatusOr<std::unique_ptr<HttpClient>> Make<PlainHttpClient>(
     const HttpClientOptions& options) {
   return PlainHttpClient::Create(options);
+}
+
+// PlainHttpClient's asynchronous side (its event loop) behind the same contract: Send waits for
+// SendAsync, so every test below also runs on the loop.
+class PlainHttpClientAsync final : public HttpClient {
+ public:
+  explicit PlainHttpClientAsync(std::unique_ptr<PlainHttpClient> client)
+      : client_(std::move(client)) {}
+  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
+    absl::Notification done;
+    absl::StatusOr<HttpResponse> result;
+    client_->SendAsync(request, [&](absl::StatusOr<HttpResponse> response) {
+      result = std::move(response);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  }
+  void SendAsync(HttpRequest request, Callback done) override {
+    client_->SendAsync(std::move(request), std::move(done));
+  }
+
+ private:
+  std::unique_ptr<PlainHttpClient> client_;
+};
+
+template <>
+absl::StatusOr<std::unique_ptr<HttpClient>> Make<PlainHttpClientAsync>(
+    const HttpClientOptions& options) {
+  absl::StatusOr<std::unique_ptr<PlainHttpClient>> client = PlainHttpClient::Create(options);
+  if (!client.ok()) return client.status();
+  return std::make_unique<PlainHttpClientAsync>(*std::move(client));
 }
 
 // A real HTTP server on a loopback port chosen by the kernel.
@@ -114,7 +147,7 @@ class HttpClientTest : public ::testing::Test {
   std::unique_ptr<HttpClient> client_;
 };
 
-using Clients = ::testing::Types<CurlHttpClient, PlainHttpClient>;
+using Clients = ::testing::Types<CurlHttpClient, PlainHttpClient, PlainHttpClientAsync>;
 TYPED_TEST_SUITE(HttpClientTest, Clients);
 
 TYPED_TEST(HttpClientTest, SendsMethodHeadersAndBodyAndReturnsAnyStatus) {
@@ -348,6 +381,127 @@ TYPED_TEST(HttpClientTest, WithoutMaxIdleARequestOnAConnectionTheServerClosesIsS
   EXPECT_EQ(server.answered(), 2);
 }
 
+// Answers the request on a connection and, once the test has the answer and calls Misbehave(),
+// does `after_answer` to that connection (writes bytes nobody asked for) and closes it; the
+// next connection is served the same way. So the client holds the connection idle, with nothing
+// wrong with it yet, when the server turns on it.
+class MisbehavingServer {
+ public:
+  explicit MisbehavingServer(std::string after_answer) : after_answer_(std::move(after_answer)) {
+    listener_ = ListenOnLoopback(&port_);
+    if (listener_ < 0) return;
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~MisbehavingServer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    shutdown(listener_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+  }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/x"); }
+  // Lets the server turn on the connection it answered last, and waits until it has (the
+  // `count`th time).
+  bool Misbehave(int count) {
+    absl::MutexLock lock(&mu_);
+    go_ = count;
+    wanted_ = count;
+    return mu_.AwaitWithTimeout(absl::Condition(this, &MisbehavingServer::ReachedLocked),
+                                absl::Seconds(10));
+  }
+  int connections() {
+    absl::MutexLock lock(&mu_);
+    return connections_;
+  }
+
+ private:
+  bool ReachedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return misbehaved_ >= wanted_; }
+  bool GoLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || go_ > misbehaved_;
+  }
+  void Serve() {
+    for (;;) {
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      {
+        absl::MutexLock lock(&mu_);
+        ++connections_;
+      }
+      std::string head;
+      if (ReadRequest(fd, &head)) {
+        SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &MisbehavingServer::GoLocked));
+        if (!after_answer_.empty()) SendAll(fd, after_answer_);
+        // Returns once the client's kernel has the bytes and the end of the stream: it
+        // acknowledged the FIN. From then on a client that looks can tell.
+        shutdown(fd, SHUT_WR);
+        AwaitFinAcknowledged(fd);
+      }
+      close(fd);
+      absl::MutexLock lock(&mu_);
+      ++misbehaved_;
+    }
+  }
+
+  static void AwaitFinAcknowledged(int fd) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    tcp_info info{};
+    socklen_t length = sizeof(info);
+    while (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+           info.tcpi_state == TCP_FIN_WAIT1 && absl::Now() < deadline) {
+      std::this_thread::yield();  // the loopback ACK is a matter of microseconds
+    }
+  }
+
+  const std::string after_answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  int misbehaved_ ABSL_GUARDED_BY(mu_) = 0;
+  int wanted_ ABSL_GUARDED_BY(mu_) = 0;
+  int go_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+TYPED_TEST(HttpClientTest, AnIdleConnectionTheServerClosedIsNotReused) {
+  MisbehavingServer server("");
+  HttpClientOptions options;
+  options.request_timeout = absl::Seconds(5);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
+  ASSERT_OK(client->Send({"GET", server.url(), {}, ""}).status());
+  ASSERT_TRUE(server.Misbehave(1));
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send({"GET", server.url(), {}, ""}));
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.sends, 1);  // not sent into the closed connection first
+  EXPECT_EQ(server.connections(), 2);
+}
+
+// What PlainHttpClient guarantees beyond the shared contract, on both of its sides. (libcurl,
+// in Debian 12's version, sometimes takes the stray response below for the next answer.)
+template <typename Client>
+class PlainHttpClientSidesTest : public HttpClientTest<Client> {};
+using PlainSides = ::testing::Types<PlainHttpClient, PlainHttpClientAsync>;
+TYPED_TEST_SUITE(PlainHttpClientSidesTest, PlainSides);
+
+TYPED_TEST(PlainHttpClientSidesTest, AnIdleConnectionWithBytesNobodyAskedForIsNotReused) {
+  // Read as the answer to the next request, the stray response would pass for it.
+  MisbehavingServer server("HTTP/1.1 204 No Content\r\n\r\n");
+  HttpClientOptions options;
+  options.request_timeout = absl::Seconds(5);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
+  ASSERT_OK(client->Send({"GET", server.url(), {}, ""}).status());
+  ASSERT_TRUE(server.Misbehave(1));
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send({"GET", server.url(), {}, ""}));
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, "ok");
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TYPED_TEST(HttpClientTest, ARefusedConnectionIsUnavailable) {
   const std::string url = this->Url("/echo");
   this->server_.stop();
@@ -502,6 +656,53 @@ TYPED_TEST(HttpClientTest, AResponseCutShortIsUnavailable) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(HttpClientOptions{}));
   EXPECT_THAT(client->Send({"GET", server.url(), {}, ""}),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("/one")));
+}
+
+// SendAsync's event loop, beyond the contract.
+using EventLoopTest = HttpClientTest<PlainHttpClient>;
+
+TEST_F(EventLoopTest, RequestsWaitingForAConnectionGoInTheOrderTheyCame) {
+  HttpClientOptions options;
+  options.max_connections = 1;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<PlainHttpClient>(options));
+  constexpr int kRequests = 20;
+  absl::Mutex mu;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kRequests; ++i) {
+    client->SendAsync({"POST", Url("/echo"), {}, absl::StrCat(i)},
+                      [&](absl::StatusOr<HttpResponse> response) {
+                        absl::MutexLock lock(&mu);
+                        bodies.push_back(response.ok() ? response->body
+                                                       : std::string(response.status().message()));
+                      });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::vector<std::string>* done) { return done->size() == kRequests; }, &bodies),
+        absl::Seconds(10)));
+    for (int i = 0; i < kRequests; ++i) EXPECT_EQ(bodies[i], absl::StrCat("POST   ", i));
+  }
+  absl::MutexLock lock(&mu_);
+  EXPECT_EQ(ports_.size(), 1u);
+}
+
+TEST_F(EventLoopTest, ACallbackMaySendTheNextRequest) {
+  // The reporter sends a report's next attempt from the callback of the last one.
+  absl::Notification done;
+  absl::StatusOr<HttpResponse> second;
+  client_->SendAsync({"POST", Url("/echo"), {}, "first"}, [&](absl::StatusOr<HttpResponse> first) {
+    ASSERT_OK(first.status());
+    client_->SendAsync({"POST", Url("/echo"), {}, "second"},
+                       [&](absl::StatusOr<HttpResponse> response) {
+                         second = std::move(response);
+                         done.Notify();
+                       });
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(second.status());
+  EXPECT_EQ(second->body, "POST   second");
 }
 
 TEST(PlainHttpClientTest, RefusesWhatItDoesNotSpeakWithoutQuotingHeaderValues) {
