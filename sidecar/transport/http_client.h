@@ -25,8 +25,9 @@ struct HttpRequest {
 struct HttpClientOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(30);
-  // Threads, and so keep-alive connections, serving SendAsync: at most this many asynchronous
-  // requests run at once and the rest wait in order.
+  // Keep-alive connections serving SendAsync (CurlHttpClient: one thread each; PlainHttpClient:
+  // one event-loop thread for all): at most this many asynchronous requests run at once and the
+  // rest wait in order.
   int max_connections = 8;
   // Responses larger than this fail with kResourceExhausted instead of growing memory.
   size_t max_response_bytes = 64 << 20;
