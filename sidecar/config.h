@@ -49,7 +49,7 @@ struct SidecarConfig {
   absl::Duration busy_poll_interval = absl::Milliseconds(100);
   int max_batch = 16;
   // Reports first: no claim while this many reports are unsent (see PollerOptions).
-  uint64_t max_unsent_reports = 256;
+  uint64_t max_unsent_reports = 64;
   // Largest report body sent to the state manager; a larger result is refused at once
   // (ResultRejected INVALID_RESULT) and reported errored. Matches the devserver's body limit.
   uint64_t max_report_bytes = 8 << 20;

@@ -72,9 +72,10 @@ ABSL_FLAG(int64_t, busy_poll_interval_ms, 100,
           "Longest wait between polls inside the busy window (capped at --poll-interval-ms). "
           "Env: EXOSPHERE_BUSY_POLL_INTERVAL_MS.");
 ABSL_FLAG(int32_t, max_batch, 16, "Most states claimed by one poll. Env: EXOSPHERE_MAX_BATCH.");
-ABSL_FLAG(uint64_t, max_unsent_reports, 256,
+ABSL_FLAG(uint64_t, max_unsent_reports, 64,
           "Reports first: claim nothing while this many reports are not yet accepted by the "
-          "state manager; claiming resumes as soon as they drain below it.");
+          "state manager; claiming resumes as soon as they drain below it. Keep it at several "
+          "times --http-connections.");
 ABSL_FLAG(uint64_t, max_report_bytes, 8 << 20,
           "Largest report body sent to the state manager (set it to the server's body limit); a "
           "larger result is refused with ResultRejected INVALID_RESULT and reported errored.");

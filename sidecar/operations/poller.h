@@ -37,8 +37,11 @@ struct PollerOptions {
   absl::Duration error_backoff_max = absl::Seconds(5);
   // Reports first: no claim while this many reports are unsent (submitted, not yet accepted or
   // refused). A paused poller claims again as soon as OnReportsDrained says the count fell
-  // below it, and checks again every poll_interval in any case.
-  uint64_t max_unsent_reports = 256;
+  // below it, and checks again every poll_interval in any case. 64 keeps 8 connections' worth
+  // of reports queued, enough to keep them busy, and stops claiming early in a burst of results:
+  // tasks claimed while the sidecar is still taking in that burst wait for it before they reach
+  // their workers (bench/README.md, "reports first at 64").
+  uint64_t max_unsent_reports = 64;
   // A pause that lasts this long is logged as a warning: the state manager is not taking
   // reports (down, or refusing them for a while), so this sidecar has stopped claiming.
   absl::Duration paused_warning_after = absl::Seconds(10);
