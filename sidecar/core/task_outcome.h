@@ -8,6 +8,8 @@ namespace exosphere::sidecar {
 // How a claimed state left the sidecar: the kind of its one report, with the sidecar's own
 // re-enqueue-after (a hand-back) told apart from one the worker asked for.
 enum class TaskOutcome { kExecuted, kErrored, kPruned, kRequeued, kHandedBack };
+// How many outcomes there are, for arrays indexed by one.
+inline constexpr int kTaskOutcomeCount = static_cast<int>(TaskOutcome::kHandedBack) + 1;
 
 // Why the sidecar itself reported a state errored (kNone: it did not; the worker's report, or a
 // hand-back).

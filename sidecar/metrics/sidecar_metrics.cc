@@ -24,9 +24,13 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 using SeriesLabels = std::vector<ClientMetric::Label>;
 
-std::string StatusClass(int http_status) {
-  if (http_status <= 0) return "error";
-  return absl::StrCat(http_status / 100, "xx");
+// 0 for no response (or a status no HTTP server sends), n for nxx.
+size_t StatusClassOf(int http_status) {
+  return http_status >= 100 && http_status < 1000 ? static_cast<size_t>(http_status / 100) : 0;
+}
+
+std::string StatusClassName(size_t status_class) {
+  return status_class == 0 ? "error" : absl::StrCat(status_class, "xx");
 }
 
 prometheus::Labels FinishedLabels(absl::string_view ns, absl::string_view node,
@@ -218,23 +222,66 @@ SidecarMetrics::SidecarMetrics()
       .Set(1);
 }
 
+SidecarMetrics::NamespaceSeries& SidecarMetrics::NamespaceSeriesLocked(absl::string_view ns) {
+  auto series = namespaces_.find(ns);
+  if (series == namespaces_.end()) series = namespaces_.emplace(ns, NamespaceSeries()).first;
+  return series->second;
+}
+
+SidecarMetrics::NodeSeries& SidecarMetrics::NodeSeriesLocked(NamespaceSeries& in_namespace,
+                                                             absl::string_view node) {
+  auto series = in_namespace.nodes.find(node);
+  if (series == in_namespace.nodes.end()) {
+    series = in_namespace.nodes.emplace(node, NodeSeries()).first;
+  }
+  return series->second;
+}
+
 void SidecarMetrics::TaskDispatched(absl::string_view ns, absl::string_view node,
                                     std::optional<absl::Duration> latency) {
-  dispatched_.Add({{"namespace", std::string(ns)}, {"node", std::string(node)}}).Increment();
-  if (latency.has_value()) {
-    dispatch_latency_.Add({{"namespace", std::string(ns)}}, LatencyBuckets())
-        .Observe(absl::ToDoubleSeconds(*latency));
+  prometheus::Counter* dispatched;
+  prometheus::Histogram* dispatch_latency = nullptr;
+  {
+    absl::MutexLock lock(&series_mu_);
+    NamespaceSeries& in_namespace = NamespaceSeriesLocked(ns);
+    NodeSeries& series = NodeSeriesLocked(in_namespace, node);
+    if (series.dispatched == nullptr) {
+      series.dispatched =
+          &dispatched_.Add({{"namespace", std::string(ns)}, {"node", std::string(node)}});
+    }
+    dispatched = series.dispatched;
+    if (latency.has_value()) {
+      prometheus::Histogram*& handle = in_namespace.dispatch_latency;
+      if (handle == nullptr) {
+        handle = &dispatch_latency_.Add({{"namespace", std::string(ns)}}, LatencyBuckets());
+      }
+      dispatch_latency = handle;
+    }
   }
+  dispatched->Increment();
+  if (dispatch_latency != nullptr) dispatch_latency->Observe(absl::ToDoubleSeconds(*latency));
 }
 
 void SidecarMetrics::TaskFinished(absl::string_view ns, absl::string_view node, Outcome outcome,
                                   std::optional<absl::Duration> duration) {
-  finished_.Add(FinishedLabels(ns, node, outcome)).Increment();
-  if (duration.has_value()) {
-    task_duration_
-        .Add({{"namespace", std::string(ns)}, {"node", std::string(node)}}, LatencyBuckets())
-        .Observe(absl::ToDoubleSeconds(*duration));
+  prometheus::Counter* finished;
+  prometheus::Histogram* task_duration = nullptr;
+  {
+    absl::MutexLock lock(&series_mu_);
+    NodeSeries& series = NodeSeriesLocked(NamespaceSeriesLocked(ns), node);
+    prometheus::Counter*& handle = series.finished[static_cast<size_t>(outcome)];
+    if (handle == nullptr) handle = &finished_.Add(FinishedLabels(ns, node, outcome));
+    finished = handle;
+    if (duration.has_value()) {
+      if (series.task_duration == nullptr) {
+        series.task_duration = &task_duration_.Add(
+            {{"namespace", std::string(ns)}, {"node", std::string(node)}}, LatencyBuckets());
+      }
+      task_duration = series.task_duration;
+    }
   }
+  finished->Increment();
+  if (task_duration != nullptr) task_duration->Observe(absl::ToDoubleSeconds(*duration));
 }
 
 void SidecarMetrics::TaskFailed(absl::string_view ns, absl::string_view node,
@@ -248,10 +295,27 @@ void SidecarMetrics::TaskFailed(absl::string_view ns, absl::string_view node,
 
 void SidecarMetrics::StateManagerRequest(absl::string_view endpoint, int http_status,
                                          absl::Duration latency) {
-  requests_.Add({{"endpoint", std::string(endpoint)}, {"status", StatusClass(http_status)}})
-      .Increment();
-  request_duration_.Add({{"endpoint", std::string(endpoint)}}, LatencyBuckets())
-      .Observe(absl::ToDoubleSeconds(latency));
+  const size_t status_class = StatusClassOf(http_status);
+  prometheus::Counter* requests;
+  prometheus::Histogram* duration;
+  {
+    absl::MutexLock lock(&series_mu_);
+    auto series = endpoints_.find(endpoint);
+    if (series == endpoints_.end()) series = endpoints_.emplace(endpoint, EndpointSeries()).first;
+    prometheus::Counter*& count = series->second.requests[status_class];
+    if (count == nullptr) {
+      count = &requests_.Add(
+          {{"endpoint", std::string(endpoint)}, {"status", StatusClassName(status_class)}});
+    }
+    requests = count;
+    if (series->second.duration == nullptr) {
+      series->second.duration =
+          &request_duration_.Add({{"endpoint", std::string(endpoint)}}, LatencyBuckets());
+    }
+    duration = series->second.duration;
+  }
+  requests->Increment();
+  duration->Observe(absl::ToDoubleSeconds(latency));
 }
 
 uint64_t SidecarMetrics::Finished(absl::string_view ns, absl::string_view node,

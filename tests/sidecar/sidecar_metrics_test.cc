@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -132,6 +133,89 @@ TEST_F(SidecarMetricsTest, DispatchLatencyAndTaskDurationAreObservedOnlyWhenGive
                               "node=\"a\"} 1\n"));
   EXPECT_THAT(page, HasSubstr("\nexosphere_sidecar_task_duration_seconds_sum{namespace=\"ns\","
                               "node=\"a\"} 2\n"));
+}
+
+TEST_F(SidecarMetricsTest, AHistogramSeriesAppearsOnlyWithItsFirstObservation) {
+  // The series handles are cached per namespace and node; a node seen without a latency or a
+  // duration must not get a histogram series of zeros.
+  metrics_.TaskDispatched("quiet", "a", std::nullopt);
+  metrics_.TaskFinished("quiet", "a", SidecarMetrics::Outcome::kExecuted, std::nullopt);
+  std::string page = Render();
+  EXPECT_THAT(page, Not(HasSubstr("exosphere_sidecar_dispatch_latency_seconds_count")));
+  EXPECT_THAT(page, Not(HasSubstr("exosphere_sidecar_task_duration_seconds_count")));
+
+  metrics_.TaskDispatched("quiet", "a", absl::Milliseconds(1));
+  metrics_.TaskFinished("quiet", "a", SidecarMetrics::Outcome::kExecuted, absl::Seconds(1));
+  page = Render();
+  EXPECT_THAT(page, HasSubstr("\nexosphere_sidecar_dispatch_latency_seconds_count{namespace="
+                              "\"quiet\"} 1\n"));
+  EXPECT_THAT(page, HasSubstr("\nexosphere_sidecar_task_duration_seconds_count{namespace="
+                              "\"quiet\",node=\"a\"} 1\n"));
+}
+
+TEST_F(SidecarMetricsTest, EveryStatusClassKeepsItsOwnSeries) {
+  for (int round = 0; round < 2; ++round) {
+    for (const int status : {200, 302, 404, 503, 0, 1000}) {
+      metrics_.StateManagerRequest("executed", status, absl::Milliseconds(1));
+    }
+  }
+  const std::string series = "exosphere_sidecar_state_manager_requests_total{endpoint=\"executed\"";
+  EXPECT_THAT(LinesStartingWith(Render(), series),
+              ElementsAreArray({
+                  series + ",status=\"2xx\"} 2",
+                  series + ",status=\"3xx\"} 2",
+                  series + ",status=\"4xx\"} 2",
+                  series + ",status=\"5xx\"} 2",
+                  // No response, or a status no HTTP server sends.
+                  series + ",status=\"error\"} 4",
+              }));
+}
+
+TEST_F(SidecarMetricsTest, CountsFromManyThreadsAddUp) {
+  constexpr int kThreads = 4;
+  constexpr int kEventsPerThread = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kEventsPerThread; ++i) {
+        const std::string ns = i % 2 == 0 ? "even" : "odd";
+        const std::string node = t % 2 == 0 ? "a" : "b";
+        metrics_.TaskDispatched(ns, node, absl::Microseconds(i));
+        metrics_.TaskFinished(ns, node, static_cast<SidecarMetrics::Outcome>(i % kTaskOutcomeCount),
+                              absl::Microseconds(i));
+        metrics_.StateManagerRequest(i % 3 == 0 ? "claim" : "executed", 200, absl::Microseconds(i));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  // Each (namespace, node) pair gets half of two threads' events, spread evenly over the outcomes.
+  const int per_pair = kThreads / 2 * kEventsPerThread / 2;
+  const std::string page = Render();
+  for (const char* ns : {"even", "odd"}) {
+    for (const char* node : {"a", "b"}) {
+      EXPECT_THAT(page, HasSubstr(absl::StrCat("\nexosphere_sidecar_states_dispatched_total{",
+                                               "namespace=\"", ns, "\",node=\"", node, "\"} ",
+                                               per_pair, "\n")));
+      int finished = 0;
+      for (int outcome = 0; outcome < kTaskOutcomeCount; ++outcome) {
+        finished += static_cast<int>(
+            metrics_.Finished(ns, node, static_cast<SidecarMetrics::Outcome>(outcome)));
+      }
+      EXPECT_EQ(finished, per_pair) << ns << "/" << node;
+    }
+    EXPECT_THAT(page, HasSubstr(absl::StrCat(
+                          "\nexosphere_sidecar_dispatch_latency_seconds_count{namespace=\"", ns,
+                          "\"} ", kThreads * kEventsPerThread / 2, "\n")));
+  }
+  int claims = 0;
+  for (int i = 0; i < kEventsPerThread; ++i) claims += i % 3 == 0 ? kThreads : 0;
+  EXPECT_THAT(page, HasSubstr(absl::StrCat(
+                        "\nexosphere_sidecar_state_manager_requests_total{endpoint=\"claim\",",
+                        "status=\"2xx\"} ", claims, "\n")));
+  EXPECT_THAT(page, HasSubstr(absl::StrCat(
+                        "\nexosphere_sidecar_state_manager_requests_total{endpoint=\"executed\",",
+                        "status=\"2xx\"} ", kThreads * kEventsPerThread - claims, "\n")));
 }
 
 TEST_F(SidecarMetricsTest, LabelValuesAreEscaped) {
