@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "common/status_macros.h"
 #include "sidecar/transport/curl_http_client.h"
 #include "sidecar/transport/plain_http_client.h"
 #include "tests/support/status_matchers.h"
@@ -468,14 +469,23 @@ class MisbehavingServer {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-TYPED_TEST(HttpClientTest, AnIdleConnectionTheServerClosedIsNotReused) {
-  MisbehavingServer server("");
+// One request to `server`, which then misbehaves on the connection that request left idle; the
+// answer to a second request.
+template <typename Client>
+absl::StatusOr<HttpResponse> SecondAnswerAfterMisbehaving(MisbehavingServer& server) {
   HttpClientOptions options;
   options.request_timeout = absl::Seconds(5);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
-  ASSERT_OK(client->Send({"GET", server.url(), {}, ""}).status());
-  ASSERT_TRUE(server.Misbehave(1));
-  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send({"GET", server.url(), {}, ""}));
+  EXO_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client, Make<Client>(options));
+  EXO_RETURN_IF_ERROR(client->Send({"GET", server.url(), {}, ""}).status());
+  if (!server.Misbehave(1)) {
+    return absl::DeadlineExceededError("the server did not turn on the idle connection in 10 s");
+  }
+  return client->Send({"GET", server.url(), {}, ""});
+}
+
+TYPED_TEST(HttpClientTest, AnIdleConnectionTheServerClosedIsNotReused) {
+  MisbehavingServer server("");
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, SecondAnswerAfterMisbehaving<TypeParam>(server));
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.sends, 1);  // not sent into the closed connection first
   EXPECT_EQ(server.connections(), 2);
@@ -491,12 +501,7 @@ TYPED_TEST_SUITE(PlainHttpClientSidesTest, PlainSides);
 TYPED_TEST(PlainHttpClientSidesTest, AnIdleConnectionWithBytesNobodyAskedForIsNotReused) {
   // Read as the answer to the next request, the stray response would pass for it.
   MisbehavingServer server("HTTP/1.1 204 No Content\r\n\r\n");
-  HttpClientOptions options;
-  options.request_timeout = absl::Seconds(5);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpClient> client, Make<TypeParam>(options));
-  ASSERT_OK(client->Send({"GET", server.url(), {}, ""}).status());
-  ASSERT_TRUE(server.Misbehave(1));
-  ASSERT_OK_AND_ASSIGN(HttpResponse second, client->Send({"GET", server.url(), {}, ""}));
+  ASSERT_OK_AND_ASSIGN(HttpResponse second, SecondAnswerAfterMisbehaving<TypeParam>(server));
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, "ok");
   EXPECT_EQ(server.connections(), 2);
